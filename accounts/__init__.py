@@ -1,0 +1,1 @@
+"""Accounts: the account, its root user, IAM users, groups, roles and their credentials."""

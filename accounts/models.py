@@ -1,0 +1,1 @@
+"""Account, users, groups, roles and credentials (issue 3 fills this in)."""

@@ -1,0 +1,1 @@
+"""IAM Portal: a self-hosted identity and access management portal that behaves like AWS IAM."""

@@ -1,0 +1,1 @@
+"""Policies: managed and inline policy documents, and the policy engine that evaluates them."""
