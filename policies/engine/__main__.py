@@ -26,7 +26,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        with open(args.file, encoding="utf-8") as handle:
+            text = handle.read()
     findings = lint_policy(text, kind=args.kind)
     if args.json:
         print(json.dumps([f.as_dict() for f in findings], indent=2))

@@ -327,7 +327,8 @@ class _Validator:
                 code = "MISSING_" + element.upper()
                 article = "an" if element[0] in "AEIOU" else "a"
                 self.error(code, f"Missing {element.lower()}",
-                           f"Add {article} {element} or {negated} element to the statement.", path, node.start)
+                           f"Add {article} {element} or {negated} element to the statement.",
+                           path, node.start)
             return
         if check is None:
             return
@@ -362,7 +363,8 @@ class _Validator:
         if not resource.startswith("arn:") or resource.count(":") < 5:
             self.error("INVALID_ARN", "Invalid ARN",
                        f"The resource {resource!r} is not valid: use \"*\" or an ARN such as "
-                       "arn:aws:iam::123456789012:user/alice (arn:partition:service:region:account:resource).",
+                       "arn:aws:iam::123456789012:user/alice "
+                       "(arn:partition:service:region:account:resource).",
                        path, at)
 
     def variable_syntax(self, text: str, path: Path, at: jsontext.Position) -> None:
@@ -376,13 +378,15 @@ class _Validator:
             return
         if not isinstance(node.value, dict):
             self.error("INVALID_PRINCIPAL_FORMAT", "Invalid principal format",
-                       'The principal must be "*" or an object such as {"AWS": "arn:aws:iam::123456789012:root"}.',
+                       'The principal must be "*" or an object such as '
+                       '{"AWS": "arn:aws:iam::123456789012:root"}.',
                        path, node.start)
             return
         for key, value in node.value.items():
             if key not in PRINCIPAL_TYPES:
                 self.error("INVALID_PRINCIPAL_KEY", "Invalid principal key",
-                           f"The principal type {key!r} is not valid. Use one of {', '.join(PRINCIPAL_TYPES)}.",
+                           f"The principal type {key!r} is not valid. "
+                           f"Use one of {', '.join(PRINCIPAL_TYPES)}.",
                            (*path, key), node.key_positions[key])
                 continue
             for i, item in enumerate(as_list(value)):
@@ -425,14 +429,16 @@ class _Validator:
                 key_path = (*op_path, key)
                 if not _CONDITION_KEY.match(key):
                     self.error("INVALID_CONDITION_KEY_FORMAT", "Invalid condition key format",
-                               f"The condition key {key!r} is not valid: write prefix:name, as in aws:SourceIp.",
+                               f"The condition key {key!r} is not valid: "
+                               "write prefix:name, as in aws:SourceIp.",
                                key_path, block.key_positions[key])
                 for i, item in enumerate(as_list(values)):
                     text = condition_value_text(item.value)
                     item_path = (*key_path, i) if isinstance(values.value, list) else key_path
                     if text is None:
                         self.error("INVALID_CONDITION_VALUE", "Invalid condition value",
-                                   "A condition value must be a string, number or boolean.", item_path, item.start)
+                                   "A condition value must be a string, number or boolean.",
+                                   item_path, item.start)
                     elif self.variables and operator.info.kind in {"string", "arn"}:
                         self.variable_syntax(text, item_path, item.start)
 

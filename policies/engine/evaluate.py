@@ -6,6 +6,8 @@ Rules (IAM User Guide, policy evaluation logic; permissions boundaries; cross-ac
   is one) or from the resource policy is enough. A resource policy that names the account (its id
   or `:root`) only delegates to the account, so the identity policies must allow too. A grant to an
   IAM user ARN or a role session ARN is not limited by the boundary; a grant to a role ARN is.
+- Role trust policies are the exception to "either is enough": the trust policy must allow the
+  caller (naming it, or naming its account, in which case the identity policies must allow too).
 - Cross account: the identity policies (and boundary) and the resource policy must both allow.
 - Otherwise the request is implicitly denied.
 """
@@ -25,6 +27,7 @@ IDENTITY, BOUNDARY, RESOURCE = "identity", "boundary", "resource"
 _LAYER_WORDS = {IDENTITY: "an identity-based policy", BOUNDARY: "a permissions boundary",
                 RESOURCE: "a resource-based policy"}
 _CACHE_LIMIT = 4096
+TRUST_ACTION_PREFIX = "sts:assumerole"  # AssumeRole, AssumeRoleWithSAML, AssumeRoleWithWebIdentity
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,8 @@ class PolicySet:
     action, so a request only looks at statements that can match it.
     """
 
-    def __init__(self, identity_policies: Sequence[Policy], permission_boundaries: Sequence[Policy] | None = None,
+    def __init__(self, identity_policies: Sequence[Policy],
+                 permission_boundaries: Sequence[Policy] | None = None,
                  resource_policy: Policy | None = None):
         self.identity_policies = tuple(identity_policies)
         self.permission_boundaries = None if permission_boundaries is None else tuple(permission_boundaries)
@@ -168,6 +172,11 @@ class PolicySet:
                 self._by_action.clear()
             self._by_action[action_lc] = found
         return found
+
+    def _is_trust(self, action: str) -> bool:
+        """Whether the resource policy is a role trust policy, which must always allow the caller."""
+        rp = self.resource_policy
+        return rp is not None and (rp.kind == "trust" or action.lower().startswith(TRUST_ACTION_PREFIX))
 
     def evaluate(self, request: Request) -> Decision:
         context = normalize_context(request.context)
@@ -197,10 +206,10 @@ class PolicySet:
         res_allows, res_denies = applied(resource, RESOURCE)
         missing_keys = _unique_case_insensitive(missing)
 
-        for layer, denies in ((IDENTITY, id_denies), (BOUNDARY, [d for _, ds in boundary_results for d in ds]),
-                              (RESOURCE, res_denies)):
+        boundary_denies = [d for _, denies in boundary_results for d in denies]
+        for layer, denies in ((IDENTITY, id_denies), (BOUNDARY, boundary_denies), (RESOURCE, res_denies)):
             if denies:
-                every_deny = id_denies + [d for _, ds in boundary_results for d in ds] + res_denies
+                every_deny = id_denies + boundary_denies + res_denies
                 return Decision(EXPLICIT_DENY, layer, tuple(m for m, _ in every_deny), missing_keys)
 
         boundary_allows = [a for allows, _ in boundary_results for a in allows]
@@ -209,7 +218,8 @@ class PolicySet:
         grants = {grant for _, grant in res_allows}
         principal_account = arn_account(request.principal)
         resource_account = arn_account(request.resource) or request.resource_account or principal_account
-        same_account = resource_account == principal_account
+        # A service principal belongs to no account: the resource policy alone decides for it.
+        same_account = principal_account is None or resource_account == principal_account
 
         def decided(decision: str, layer: str, used: list) -> Decision:
             return Decision(decision, layer, tuple(m for m, _ in used), missing_keys)
@@ -217,7 +227,7 @@ class PolicySet:
         if same_account:
             if "direct" in grants or ("role" in grants and boundary_ok):
                 return decided(ALLOWED, RESOURCE, res_allows + id_allows + boundary_allows)
-            if identity_ok:
+            if identity_ok and (not self._is_trust(request.action) or "account" in grants):
                 return decided(ALLOWED, IDENTITY, id_allows + boundary_allows + res_allows)
         elif identity_ok and grants:
             return decided(ALLOWED, RESOURCE, id_allows + boundary_allows + res_allows)

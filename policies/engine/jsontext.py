@@ -163,8 +163,7 @@ class _Reader:
 
 def parse(text: str) -> Node:
     """Read one JSON document; raise JsonSyntaxError (with line and column) on bad JSON."""
-    node, errors = parse_recovering(text, recover=False)
-    return node
+    return parse_recovering(text, recover=False)[0]
 
 
 def parse_recovering(text: str, recover: bool = True) -> tuple[Node, list[JsonSyntaxError]]:

@@ -1,0 +1,57 @@
+"""The Django project itself: settings from the environment, pages, migrations, the database."""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from iam_portal.settings import BASE_DIR, database_from_url
+
+
+class DatabaseFromUrlTests:
+    def test_default_is_sqlite_in_the_project(self):
+        assert database_from_url(None) == {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+
+    def test_postgres_url(self):
+        assert database_from_url("postgres://bob:p%40ss@db.internal:5433/iam") == {
+            "ENGINE": "django.db.backends.postgresql", "NAME": "iam", "USER": "bob", "PASSWORD": "p@ss",
+            "HOST": "db.internal", "PORT": "5433"}
+
+    def test_sqlite_url(self):
+        assert database_from_url("sqlite:////tmp/x.db")["NAME"] == "/tmp/x.db"
+
+    def test_unknown_scheme_is_a_clear_error(self):
+        with pytest.raises(ValueError, match="DATABASE_URL scheme 'mysql' is not supported"):
+            database_from_url("mysql://root@localhost/db")
+
+
+@pytest.mark.django_db
+class DatabaseTests:
+    def test_the_suite_runs_on_the_database_named_by_database_url(self):
+        expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+        assert connection.vendor == expected
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+
+    def test_models_and_migrations_agree(self):
+        out = StringIO()
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+        assert "No changes detected" in out.getvalue()
+
+
+class HomePageTests:
+    def test_home_page_renders(self, client):
+        response = client.get("/")
+        assert response.status_code == 200
+        assert b"<h1>IAM Portal</h1>" in response.content
+
+    def test_the_readme_shows_both_commands_first(self):
+        readme = (Path(BASE_DIR) / "README.md").read_text()
+        head = readme[: readme.index("\n## ", readme.index("make test"))]
+        assert "make run" in head and "make test" in head
