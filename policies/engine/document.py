@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from . import jsontext
 from .conditions import Clause, compile_clause, parse_operator
-from .matching import Matcher, action_matcher, any_of, compile_arn, pattern
-from .variables import Template, VariableSyntaxError, parse_template
+from .matching import Matcher, action_matcher, any_of, compile_arn, has_wildcard, pattern
+from .variables import Context, Template, VariableSyntaxError, parse_template, resolve
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 VARIABLES_VERSION = "2012-10-17"
@@ -105,21 +105,80 @@ class Statement:
     not_principal: bool
     clauses: tuple[Clause, ...]
     matches_action: Matcher = field(init=False)
-    static_resources: Matcher | None = field(init=False)  # set when no pattern holds a variable
+    applies_to: Callable[[str, Context], bool] = field(init=False)  # (resource, context)
     condition_keys: tuple[str, ...] = field(init=False)  # as written, unique
+    condition_keys_lc: tuple[tuple[str, str], ...] = field(init=False)  # (as written, lower-cased)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matches_action", action_matcher(list(self.action_patterns)))
-        static = None
-        if self.resources is not None and all(r.matcher for r in self.resources):
-            static = any_of([r.matcher for r in self.resources])  # type: ignore[misc]
-        object.__setattr__(self, "static_resources", static)
+        object.__setattr__(self, "applies_to", _resource_test(self.resources, self.not_resource))
         keys = dict.fromkeys(c.key for c in self.clauses if c.operator.info.kind != "null")
         object.__setattr__(self, "condition_keys", tuple(keys))
+        object.__setattr__(self, "condition_keys_lc", tuple((k, k.lower()) for k in keys))
+
+    def conditions_hold(self, context: Context) -> bool:
+        """All clauses hold (AND across operators and keys)."""
+        for clause in self.clauses:
+            if not clause.holds(context):
+                return False
+        return True
 
     @property
     def label(self) -> str:
         return self.sid or f"Statement[{self.index}]"
+
+
+def _resource_test(resources: tuple[ResourcePattern, ...] | None,
+                   negated: bool) -> Callable[[str, Context], bool]:
+    """Whether a statement's Resource / NotResource covers a resource, compiled once."""
+    if resources is None:
+        return lambda resource, context: True
+    if all(r.matcher for r in resources):
+        static = any_of([r.matcher for r in resources])  # type: ignore[misc]
+        return (lambda resource, context: not static(resource)) if negated else (
+            lambda resource, context: static(resource))
+    tests = [_template_test(r) if r.template else (lambda resource, context, m=r.matcher: m(resource))
+             for r in resources]
+
+    def test(resource: str, context: Context) -> bool:
+        unresolved = False
+        for one in tests:
+            hit = one(resource, context)
+            if hit:
+                return not negated
+            unresolved = unresolved or hit is None
+        # an unresolvable variable invalidates a NotResource statement; in Resource it matches nothing
+        return negated and not unresolved
+
+    return test
+
+
+def _template_test(pattern_: ResourcePattern) -> Callable[[str, Context], bool | None]:
+    """Match one pattern holding variables; None when a variable cannot be resolved.
+
+    The text before the first variable or wildcard must start the resource, which rules out most
+    resources without resolving anything; patterns with no wildcard compare as plain strings.
+    """
+    template: Template = pattern_.template  # type: ignore[assignment]
+    prefix = ""
+    for part in template:
+        if not isinstance(part, str):
+            break
+        prefix += part
+    prefix = re.split(r"[*?]", prefix, maxsplit=1)[0]
+    wild = any(isinstance(p, str) and has_wildcard(p) for p in template)
+
+    def test(resource: str, context: Context) -> bool | None:
+        if not resource.startswith(prefix):
+            return False  # matches nothing whether or not its variables resolve
+        segments = resolve(template, context)
+        if segments is None:
+            return None
+        if not wild:
+            return resource == "".join(text for text, _ in segments)
+        return compile_arn(segments)(resource)
+
+    return test
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .document import Policy, Statement
-from .matching import arn_account, compile_arn
-from .variables import Context, resolve
+from .matching import arn_account
+from .variables import Context
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"
 IDENTITY, BOUNDARY, RESOURCE = "identity", "boundary", "resource"
@@ -73,16 +73,18 @@ class Decision:
         return ""
 
 
-Candidate = tuple[Policy, Statement]
+Candidate = tuple[Statement, MatchedStatement]
 
 
 def normalize_context(context: Mapping[str, object]) -> Context:
     """Lower-case the keys; read JSON booleans and numbers as their string form; drop nulls."""
     out: Context = {}
     for key, value in context.items():
-        if value is None:
+        if value.__class__ is str:
+            out[key.lower()] = value  # the common case, first
+        elif value is None:
             continue
-        if isinstance(value, list | tuple):
+        elif isinstance(value, list | tuple):
             out[key.lower()] = [_text(v) for v in value if v is not None]
         else:
             out[key.lower()] = _text(value)
@@ -97,27 +99,6 @@ def _text(value: object) -> str:
     if isinstance(value, int | float):
         return json.dumps(value)
     raise ValueError(f"context values must be strings or lists of strings, not {type(value).__name__}")
-
-
-def _resource_applies(st: Statement, resource: str, context: Context) -> bool:
-    if st.resources is None:
-        return True
-    if st.static_resources is not None:
-        return st.static_resources(resource) != st.not_resource
-    hit = False
-    for pat in st.resources:
-        if pat.matcher is not None:
-            hit = pat.matcher(resource)
-        else:
-            segments = resolve(pat.template, context)  # type: ignore[arg-type]
-            if segments is None:
-                if st.not_resource:
-                    return False  # an unresolvable variable invalidates the statement
-                continue
-            hit = compile_arn(segments)(resource)
-        if hit:
-            break
-    return hit != st.not_resource
 
 
 def principal_grant(st: Statement, principal: str) -> str | None:
@@ -143,11 +124,43 @@ def principal_grant(st: Statement, principal: str) -> str | None:
     return kind
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The statements that can match one action, by layer and effect, each with its explanation."""
+
+    denies: tuple[tuple[str, tuple[Candidate, ...]], ...]  # (layer, candidates), identity first
+    identity_allows: tuple[Candidate, ...]
+    boundary_allows: tuple[tuple[Candidate, ...], ...]  # one entry per boundary
+    resource_allows: tuple[Candidate, ...]
+
+
+def _applied(candidates: tuple[Candidate, ...], request: Request, context: Context,
+             missing: dict[str, None], resource_layer: bool) -> list[tuple[MatchedStatement, str | None]]:
+    """The candidates that apply to the request, with how a resource policy names the caller."""
+    hits = []
+    for st, matched in candidates:
+        grant = None
+        if resource_layer:
+            grant = principal_grant(st, request.principal)
+            if grant is None:
+                continue
+        if not st.applies_to(request.resource, context):
+            continue
+        if st.clauses:
+            for key, key_lc in st.condition_keys_lc:
+                if key_lc not in context:
+                    missing[key] = None
+            if not st.conditions_hold(context):
+                continue
+        hits.append((matched, grant))
+    return hits
+
+
 class PolicySet:
     """The compiled policies that apply to one principal (and optionally one resource policy).
 
-    Compile once, evaluate many requests: statements are filtered by action once per distinct
-    action, so a request only looks at statements that can match it.
+    Compile once, evaluate many requests: statements are sorted by action and effect once per
+    distinct action, so a request only looks at statements that can match it.
     """
 
     def __init__(self, identity_policies: Sequence[Policy],
@@ -156,22 +169,30 @@ class PolicySet:
         self.identity_policies = tuple(identity_policies)
         self.permission_boundaries = None if permission_boundaries is None else tuple(permission_boundaries)
         self.resource_policy = resource_policy
-        self._by_action: dict[str, tuple] = {}
+        self._plans: dict[str, _Plan] = {}
 
-    def _candidates(self, action_lc: str) -> tuple:
-        found = self._by_action.get(action_lc)
-        if found is None:
-            def pick(policies: Sequence[Policy]) -> tuple[Candidate, ...]:
-                return tuple((pol, st) for pol in policies for st in pol.statements
-                             if st.matches_action(action_lc) != st.not_action)
+    def _plan(self, action_lc: str) -> _Plan:
+        plan = self._plans.get(action_lc)
+        if plan is None:
+            def pick(policies: Sequence[Policy], layer: str, effect: str) -> tuple[Candidate, ...]:
+                return tuple((st, MatchedStatement(pol.name, layer, st.sid, st.index, st.effect))
+                             for pol in policies for st in pol.statements
+                             if st.effect == effect and st.matches_action(action_lc) != st.not_action)
 
-            found = (pick(self.identity_policies),
-                     tuple(pick([b]) for b in self.permission_boundaries or ()),
-                     pick([self.resource_policy] if self.resource_policy else []))
-            if len(self._by_action) >= _CACHE_LIMIT:
-                self._by_action.clear()
-            self._by_action[action_lc] = found
-        return found
+            boundaries = self.permission_boundaries or ()
+            resource = [self.resource_policy] if self.resource_policy else []
+            plan = _Plan(
+                denies=((IDENTITY, pick(self.identity_policies, IDENTITY, "Deny")),
+                        *((BOUNDARY, pick([b], BOUNDARY, "Deny")) for b in boundaries),
+                        (RESOURCE, pick(resource, RESOURCE, "Deny"))),
+                identity_allows=pick(self.identity_policies, IDENTITY, "Allow"),
+                boundary_allows=tuple(pick([b], BOUNDARY, "Allow") for b in boundaries),
+                resource_allows=pick(resource, RESOURCE, "Allow"),
+            )
+            if len(self._plans) >= _CACHE_LIMIT:
+                self._plans.clear()
+            self._plans[action_lc] = plan
+        return plan
 
     def _is_trust(self, action: str) -> bool:
         """Whether the resource policy is a role trust policy, which must always allow the caller."""
@@ -180,40 +201,23 @@ class PolicySet:
 
     def evaluate(self, request: Request) -> Decision:
         context = normalize_context(request.context)
-        identity, boundaries, resource = self._candidates(request.action.lower())
+        plan = self._plan(request.action.lower())
         missing: dict[str, None] = {}
 
-        def applied(candidates: tuple[Candidate, ...], layer: str) -> tuple[list, list]:
-            allows, denies = [], []
-            for pol, st in candidates:
-                grant = None
-                if layer == RESOURCE:
-                    grant = principal_grant(st, request.principal)
-                    if grant is None:
-                        continue
-                if not _resource_applies(st, request.resource, context):
-                    continue
-                for key in st.condition_keys:
-                    if key.lower() not in context:
-                        missing.setdefault(key, None)
-                if all(clause.holds(context) for clause in st.clauses):
-                    hit = (MatchedStatement(pol.name, layer, st.sid, st.index, st.effect), grant)
-                    (denies if st.effect == "Deny" else allows).append(hit)
-            return allows, denies
+        # Denies first: one that applies decides, and the allows need not be looked at.
+        denied = [(layer, hits) for layer, candidates in plan.denies
+                  if (hits := _applied(candidates, request, context, missing, layer == RESOURCE))]
+        if denied:
+            matched = tuple(m for _, hits in denied for m, _ in hits)
+            return Decision(EXPLICIT_DENY, denied[0][0], matched, _unique_case_insensitive(missing))
 
-        id_allows, id_denies = applied(identity, IDENTITY)
-        boundary_results = [applied(b, BOUNDARY) for b in boundaries]
-        res_allows, res_denies = applied(resource, RESOURCE)
+        id_allows = _applied(plan.identity_allows, request, context, missing, False)
+        boundary_results = [_applied(b, request, context, missing, False) for b in plan.boundary_allows]
+        res_allows = _applied(plan.resource_allows, request, context, missing, True)
         missing_keys = _unique_case_insensitive(missing)
 
-        boundary_denies = [d for _, denies in boundary_results for d in denies]
-        for layer, denies in ((IDENTITY, id_denies), (BOUNDARY, boundary_denies), (RESOURCE, res_denies)):
-            if denies:
-                every_deny = id_denies + boundary_denies + res_denies
-                return Decision(EXPLICIT_DENY, layer, tuple(m for m, _ in every_deny), missing_keys)
-
-        boundary_allows = [a for allows, _ in boundary_results for a in allows]
-        boundary_ok = all(allows for allows, _ in boundary_results)
+        boundary_allows = [a for allows in boundary_results for a in allows]
+        boundary_ok = all(boundary_results)
         identity_ok = bool(id_allows) and boundary_ok
         grants = {grant for _, grant in res_allows}
         principal_account = arn_account(request.principal)

@@ -255,8 +255,10 @@ class PolicySetTests:
 
     def test_statements_that_cannot_match_the_action_are_skipped(self):
         engine = PolicySet([policy(allow("s3:*"), allow("iam:Get*"), allow("ec2:*"), deny())])
-        identity, _, _ = engine._candidates("iam:getuser")
-        assert [st.action_patterns for _, st in identity] == [("iam:Get*",), ("*",)]
+        plan = engine._plan("iam:getuser")
+        assert [st.action_patterns for st, _ in plan.identity_allows] == [("iam:Get*",)]
+        assert [st.action_patterns for st, _ in plan.denies[0][1]] == [("*",)]
+        assert plan.resource_allows == () and plan.boundary_allows == ()
 
 
 class TrustPolicyTests:
