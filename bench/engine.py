@@ -45,6 +45,8 @@ TARGET_RATIO = 30.0
 DECISIONS = ("Allowed", "ExplicitlyDenied", "ImplicitlyDenied")
 
 Json = dict[str, Any]
+# Makes a request's resource for a user (name, principal tags): (resource ARN, region, action-specific keys).
+Maker = Callable[[str, dict[str, str]], tuple[str, str, Json]]
 
 # --------------------------------------------------------------------------------------------------
 # The workload: policies
@@ -231,7 +233,7 @@ class RequestMaker:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.actions: list[tuple[str, Callable[[str, dict[str, str]], tuple[str, str, Json]]]] = []
+        self.actions: list[tuple[str, Maker]] = []
         self.weights: list[float] = []
         for weight, names, make in self._catalog():
             for name in names:
@@ -255,7 +257,7 @@ class RequestMaker:
         return own if own and self.chance(0.7) else self.pick(TEAMS)
 
     def region(self) -> str:
-        return self.rng.choices(["us-east-1", "eu-west-1", "ap-southeast-2"], [60, 30, 10])[0]
+        return self.rng.choices(["us-east-1", "eu-west-1", "ap-southeast-2"], [65, 30, 5])[0]
 
     def user_arn(self, me: str) -> str:
         name = me if self.chance(0.65) else self.pick([*USERS, f"svc-{self.hexid(4)}"])
@@ -358,7 +360,7 @@ class RequestMaker:
     def sts_star(self, me: str, tags: dict[str, str]) -> tuple[str, str, Json]:
         return "*", "us-east-1", {}
 
-    def regional(self, service: str, template: str) -> Callable[[str, dict[str, str]], tuple[str, str, Json]]:
+    def regional(self, service: str, template: str) -> Maker:
         """A maker for `arn:aws:{service}:{region}:{account}:{template}` (team and id filled in)."""
         def make(me: str, tags: dict[str, str]) -> tuple[str, str, Json]:
             region = self.region()
@@ -371,10 +373,11 @@ class RequestMaker:
         region = self.region()
         ctx: Json = {}
         if self.chance(0.8):
-            ctx["kms:ViaService"] = f"{self.pick(['s3', 'dynamodb', 'secretsmanager'])}.{region}.amazonaws.com"
+            service = self.pick(["s3", "dynamodb", "secretsmanager"])
+            ctx["kms:ViaService"] = f"{service}.{region}.amazonaws.com"
         return f"arn:aws:kms:{region}:{ACCT}:key/{self.hexid(8)}-{self.hexid(4)}", region, ctx
 
-    def _catalog(self) -> list[tuple[float, list[str], Callable[[str, dict[str, str]], tuple[str, str, Json]]]]:
+    def _catalog(self) -> list[tuple[float, list[str], Maker]]:
         """(weight of the family, actions, resource maker)."""
         return [
             (6, ["iam:GetUser", "iam:ChangePassword", "iam:CreateAccessKey", "iam:ListAccessKeys",
@@ -431,14 +434,14 @@ class RequestMaker:
             "aws:ViaAWSService": "false",
         }
         ctx.update({f"aws:PrincipalTag/{k}": v for k, v in tags.items()})
-        net = rng.choices(["corp", "vpn", "v6", "outside"], [70, 15, 5, 10])[0]
+        net = rng.choices(["corp", "vpn", "v6", "outside"], [72, 15, 8, 5])[0]
         ctx["aws:SourceIp"] = {
             "corp": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
             "vpn": f"192.0.2.{rng.randint(1, 254)}",
             "v6": f"2001:db8:{rng.randint(0, 0xffff):x}::{rng.randint(1, 0xffff):x}",
             "outside": f"{self.pick(['198.51.100', '203.0.113'])}.{rng.randint(1, 254)}",
         }[net]
-        mfa = rng.choices(["yes", "no", "absent"], [80, 10, 10])[0]
+        mfa = rng.choices(["yes", "no", "absent"], [90, 5, 5])[0]
         if mfa == "yes":
             ctx["aws:MultiFactorAuthPresent"] = "true"
             ctx["aws:MultiFactorAuthAge"] = str(rng.choice([rng.randint(0, 3599), rng.randint(3600, 86400)]))
@@ -482,10 +485,10 @@ def build_workload(n: int, seed: int) -> Json:
 
 def compile_set(workload: Json) -> PolicySet:
     """Parse every policy once and build the PolicySet the timed loop uses."""
-    identity = [parse_policy(p["policy"], kind="identity", name=p["name"]) for p in workload["identityPolicies"]]
-    bounds = [parse_policy(p["policy"], kind="identity", name=p["name"])
-              for p in workload["permissionBoundaries"]]
-    return PolicySet(identity, bounds)
+    def parse(entries: list[Json]) -> list:
+        return [parse_policy(p["policy"], kind="identity", name=p["name"]) for p in entries]
+
+    return PolicySet(parse(workload["identityPolicies"]), parse(workload["permissionBoundaries"]))
 
 
 def to_requests(workload: Json) -> list[Request]:

@@ -18,8 +18,16 @@ PACKAGES = ("iam_portal", "accounts", "policies")
 ADAPTER_MODULES = {"iam_portal.console", "iam_portal.rest", "iam_portal.query_api"}
 ADAPTER_LEAVES = {"views", "api", "urls"}
 ACCOUNTS_KERNEL = {"accounts.context", "accounts.authz", "accounts.audit"}
-WRITE_METHODS = {"save", "delete", "create", "update", "bulk_create", "bulk_update", "get_or_create",
-                 "update_or_create"}
+WRITE_METHODS = {
+    "save",
+    "delete",
+    "create",
+    "update",
+    "bulk_create",
+    "bulk_update",
+    "get_or_create",
+    "update_or_create",
+}
 DRF_ALLOWED_PERMISSIONS = {"IsAuthenticated"}
 
 
@@ -77,12 +85,18 @@ def is_adapter(name: str) -> bool:
 def check_imports_go_downward(module: Module) -> list[str]:
     """Rule 1: below the adapters nothing imports an adapter; only urls.py wires them."""
     if is_adapter(module.name) and not module.name.endswith(".urls"):
-        return [f"{module.name} imports adapter {name}" for name in imported_names(module)
-                if name.endswith(".urls")]
+        return [
+            f"{module.name} imports adapter {name}"
+            for name in imported_names(module)
+            if name.endswith(".urls")
+        ]
     if is_adapter(module.name):
         return []
-    return [f"{module.name} imports adapter {name}" for name in sorted(imported_names(module))
-            if name.startswith(PACKAGES) and is_adapter(name)]
+    return [
+        f"{module.name} imports adapter {name}"
+        for name in sorted(imported_names(module))
+        if name.startswith(PACKAGES) and is_adapter(name)
+    ]
 
 
 def check_policies_uses_accounts_kernel_only(module: Module) -> list[str]:
@@ -111,8 +125,11 @@ def check_adapters_do_not_write(module: Module) -> list[str]:
             if isinstance(func, ast.Attribute):
                 if func.attr in {"save", "delete"}:
                     problems.append(f"{module.name}:{node.lineno} calls .{func.attr}()")
-                elif (func.attr in WRITE_METHODS and isinstance(func.value, ast.Attribute)
-                      and func.value.attr == "objects"):
+                elif (
+                    func.attr in WRITE_METHODS
+                    and isinstance(func.value, ast.Attribute)
+                    and func.value.attr == "objects"
+                ):
                     problems.append(f"{module.name}:{node.lineno} calls .objects.{func.attr}()")
                 elif func.attr == "atomic":
                     problems.append(f"{module.name}:{node.lineno} opens transaction.atomic")
@@ -120,8 +137,11 @@ def check_adapters_do_not_write(module: Module) -> list[str]:
                     problems.append(f"{module.name}:{node.lineno} calls authorize()")
             elif isinstance(func, ast.Name) and func.id in {"authorize", "atomic"}:
                 problems.append(f"{module.name}:{node.lineno} calls {func.id}()")
-    problems += [f"{module.name} imports {name}" for name in sorted(imported_names(module))
-                 if name.endswith(".lookups") or name.endswith(".authz.authorize")]
+    problems += [
+        f"{module.name} imports {name}"
+        for name in sorted(imported_names(module))
+        if name.endswith(".lookups") or name.endswith(".authz.authorize")
+    ]
     return problems
 
 
@@ -188,8 +208,11 @@ BREAKING_SNIPPETS = [
     (check_policies_uses_accounts_kernel_only, "policies.models", "from accounts import context"),
     (check_adapters_do_not_write, "accounts.views", "def f(u):\n    u.save()"),
     (check_adapters_do_not_write, "accounts.api", "def f():\n    User.objects.create(name='x')"),
-    (check_adapters_do_not_write, "policies.views", "from django.db import transaction\n"
-                                                    "def f():\n    with transaction.atomic():\n        pass"),
+    (
+        check_adapters_do_not_write,
+        "policies.views",
+        "from django.db import transaction\ndef f():\n    with transaction.atomic():\n        pass",
+    ),
     (check_adapters_do_not_write, "accounts.views", "from accounts import lookups"),
     (check_adapters_do_not_write, "accounts.api", "def f(ctx):\n    authorize(ctx, 'iam:GetUser', '*')"),
     (check_engine_is_stdlib_only, "policies.engine.evaluate", "import django"),
@@ -205,12 +228,26 @@ def test_rule_catches_a_violation(rule, name, source):
     assert rule(module_from_source(name, source)) != []
 
 
-@pytest.mark.parametrize(("rule", "name", "source"), [
-    (check_engine_is_stdlib_only, "policies.engine.evaluate", "import json\nfrom .document import Policy"),
-    (check_policies_uses_accounts_kernel_only, "policies.services", "from accounts.authz import authorize"),
-    (check_imports_go_downward, "accounts.urls", "from accounts import views"),
-    (check_adapters_do_not_write, "accounts.views", "from accounts.services import users\n"
-                                                    "def f(ctx):\n    users.create_user(ctx, user_name='a')"),
-])
+@pytest.mark.parametrize(
+    ("rule", "name", "source"),
+    [
+        (
+            check_engine_is_stdlib_only,
+            "policies.engine.evaluate",
+            "import json\nfrom .document import Policy",
+        ),
+        (
+            check_policies_uses_accounts_kernel_only,
+            "policies.services",
+            "from accounts.authz import authorize",
+        ),
+        (check_imports_go_downward, "accounts.urls", "from accounts import views"),
+        (
+            check_adapters_do_not_write,
+            "accounts.views",
+            "from accounts.services import users\ndef f(ctx):\n    users.create_user(ctx, user_name='a')",
+        ),
+    ],
+)
 def test_rule_allows_the_intended_shape(rule, name, source):
     assert rule(module_from_source(name, source)) == []

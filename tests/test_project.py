@@ -15,12 +15,20 @@ from iam_portal.settings import BASE_DIR, database_from_url
 
 class DatabaseFromUrlTests:
     def test_default_is_sqlite_in_the_project(self):
-        assert database_from_url(None) == {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+        assert database_from_url(None) == {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+        }
 
     def test_postgres_url(self):
         assert database_from_url("postgres://bob:p%40ss@db.internal:5433/iam") == {
-            "ENGINE": "django.db.backends.postgresql", "NAME": "iam", "USER": "bob", "PASSWORD": "p@ss",
-            "HOST": "db.internal", "PORT": "5433"}
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "iam",
+            "USER": "bob",
+            "PASSWORD": "p@ss",
+            "HOST": "db.internal",
+            "PORT": "5433",
+        }
 
     def test_sqlite_url(self):
         assert database_from_url("sqlite:////tmp/x.db")["NAME"] == "/tmp/x.db"

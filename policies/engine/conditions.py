@@ -8,7 +8,8 @@ Rules (IAM User Guide, Condition operators and multivalued context keys):
   and a negated operator when none does. `ForAllValues:` is true when every request value
   matches (and when the key is missing or empty); `ForAnyValue:` when at least one does (false
   when the key is missing).
-- Policy variables are substituted only in String and Arn operators.
+- Policy variables are substituted only in String and Arn operators. A value whose variable has
+  no value in the request is null: it matches nothing, so `StringNotEquals` holds against it.
 """
 
 from __future__ import annotations
@@ -205,8 +206,6 @@ class Clause:
             wanted = {v.lower() for v in self.values}
             return ("true" in wanted and not values) or ("false" in wanted and bool(values))
         test = self.test or self._resolved_test(context)
-        if test is None:
-            return False  # an unresolvable policy variable invalidates the statement
         negated = op.info.negated
         if op.qualifier == "ForAllValues":
             return all(test(v) != negated for v in values)
@@ -216,16 +215,15 @@ class Clause:
             return op.if_exists or negated
         return not any(map(test, values)) if negated else any(map(test, values))
 
-    def _resolved_test(self, context: Context) -> Test | None:
+    def _resolved_test(self, context: Context) -> Test:
+        """The test for this request's values; a value whose variable has no value is null and
+        matches nothing (so a negated operator holds against it)."""
         resolved: list[tuple[tuple[str, bool], ...] | str] = []
         for value, template in zip(self.values, self.templates or (), strict=True):
             if template is None:
                 resolved.append(value)
-                continue
-            segments = resolve(template, context)
-            if segments is None:
-                return None
-            resolved.append(segments)
+            elif (segments := resolve(template, context)) is not None:
+                resolved.append(segments)
         return _test_for(self.operator.base, tuple(resolved))
 
 

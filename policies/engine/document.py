@@ -118,10 +118,7 @@ class Statement:
 
     def conditions_hold(self, context: Context) -> bool:
         """All clauses hold (AND across operators and keys)."""
-        for clause in self.clauses:
-            if not clause.holds(context):
-                return False
-        return True
+        return all(clause.holds(context) for clause in self.clauses)
 
     @property
     def label(self) -> str:
@@ -141,20 +138,13 @@ def _resource_test(resources: tuple[ResourcePattern, ...] | None,
              for r in resources]
 
     def test(resource: str, context: Context) -> bool:
-        unresolved = False
-        for one in tests:
-            hit = one(resource, context)
-            if hit:
-                return not negated
-            unresolved = unresolved or hit is None
-        # an unresolvable variable invalidates a NotResource statement; in Resource it matches nothing
-        return negated and not unresolved
+        return any(one(resource, context) for one in tests) != negated
 
     return test
 
 
-def _template_test(pattern_: ResourcePattern) -> Callable[[str, Context], bool | None]:
-    """Match one pattern holding variables; None when a variable cannot be resolved.
+def _template_test(pattern_: ResourcePattern) -> Callable[[str, Context], bool]:
+    """Match one pattern holding variables; with a variable that has no value it matches nothing.
 
     The text before the first variable or wildcard must start the resource, which rules out most
     resources without resolving anything; patterns with no wildcard compare as plain strings.
@@ -168,12 +158,12 @@ def _template_test(pattern_: ResourcePattern) -> Callable[[str, Context], bool |
     prefix = re.split(r"[*?]", prefix, maxsplit=1)[0]
     wild = any(isinstance(p, str) and has_wildcard(p) for p in template)
 
-    def test(resource: str, context: Context) -> bool | None:
+    def test(resource: str, context: Context) -> bool:
         if not resource.startswith(prefix):
-            return False  # matches nothing whether or not its variables resolve
+            return False
         segments = resolve(template, context)
         if segments is None:
-            return None
+            return False
         if not wild:
             return resource == "".join(text for text, _ in segments)
         return compile_arn(segments)(resource)
@@ -215,7 +205,7 @@ def read_document(document: str | dict | object) -> tuple[jsontext.Node | None, 
     if not isinstance(document, str):
         try:
             document = json.dumps(document, indent=4, allow_nan=False)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             return None, "", [_syntax(f"The policy cannot be written as JSON: {exc}")]
     try:
         tree, errors = jsontext.parse_recovering(document)

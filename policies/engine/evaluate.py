@@ -6,8 +6,10 @@ Rules (IAM User Guide, policy evaluation logic; permissions boundaries; cross-ac
   is one) or from the resource policy is enough. A resource policy that names the account (its id
   or `:root`) only delegates to the account, so the identity policies must allow too. A grant to an
   IAM user ARN or a role session ARN is not limited by the boundary; a grant to a role ARN is.
-- Role trust policies are the exception to "either is enough": the trust policy must allow the
-  caller (naming it, or naming its account, in which case the identity policies must allow too).
+- Role trust policies and KMS key policies are the exception to "either is enough": they must
+  allow the caller (naming it, or naming its account, in which case the identity policies must
+  allow too); without one, nobody is allowed.
+- sts:GetCallerIdentity needs no permission and works even against an explicit deny.
 - Cross account: the identity policies (and boundary) and the resource policy must both allow.
 - Otherwise the request is implicitly denied.
 """
@@ -24,6 +26,9 @@ from .variables import Context
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"
 IDENTITY, BOUNDARY, RESOURCE = "identity", "boundary", "resource"
+SERVICE = "service"  # the service allows the action whatever the policies say
+# "No permissions are required to perform this operation", even against an explicit deny (STS API).
+ALWAYS_ALLOWED_ACTIONS = frozenset({"sts:getcalleridentity"})
 _LAYER_WORDS = {IDENTITY: "an identity-based policy", BOUNDARY: "a permissions boundary",
                 RESOURCE: "a resource-based policy"}
 _CACHE_LIMIT = 4096
@@ -55,7 +60,7 @@ class MatchedStatement:
 @dataclass(frozen=True)
 class Decision:
     decision: str  # Allowed | ExplicitlyDenied | ImplicitlyDenied
-    decided_by: str  # the layer that decided: identity | boundary | resource
+    decided_by: str  # the layer that decided: identity | boundary | resource (| service)
     matched: tuple[MatchedStatement, ...]
     missing_context_keys: tuple[str, ...]
 
@@ -194,14 +199,23 @@ class PolicySet:
             self._plans[action_lc] = plan
         return plan
 
-    def _is_trust(self, action: str) -> bool:
-        """Whether the resource policy is a role trust policy, which must always allow the caller."""
-        rp = self.resource_policy
-        return rp is not None and (rp.kind == "trust" or action.lower().startswith(TRUST_ACTION_PREFIX))
+    def _resource_policy_must_allow(self, action_lc: str, resource: str) -> bool:
+        """Role trust policies and KMS key policies must allow the caller even in the same account:
+        identity policies alone grant nothing there (IAM User Guide, policy evaluation logic)."""
+        if self.resource_policy is not None and self.resource_policy.kind == "trust":
+            return True
+        if action_lc.startswith(TRUST_ACTION_PREFIX):
+            return True
+        parts = resource.split(":", 5)
+        return action_lc.startswith("kms:") and len(parts) == 6 and parts[2] == "kms" and (
+            parts[5].startswith("key/"))
 
     def evaluate(self, request: Request) -> Decision:
+        action_lc = request.action.lower()
+        if action_lc in ALWAYS_ALLOWED_ACTIONS:
+            return Decision(ALLOWED, SERVICE, (), ())
         context = normalize_context(request.context)
-        plan = self._plan(request.action.lower())
+        plan = self._plan(action_lc)
         missing: dict[str, None] = {}
 
         # Denies first: one that applies decides, and the allows need not be looked at.
@@ -231,7 +245,8 @@ class PolicySet:
         if same_account:
             if "direct" in grants or ("role" in grants and boundary_ok):
                 return decided(ALLOWED, RESOURCE, res_allows + id_allows + boundary_allows)
-            if identity_ok and (not self._is_trust(request.action) or "account" in grants):
+            if identity_ok and ("account" in grants or not self._resource_policy_must_allow(
+                    action_lc, request.resource)):
                 return decided(ALLOWED, IDENTITY, id_allows + boundary_allows + res_allows)
         elif identity_ok and grants:
             return decided(ALLOWED, RESOURCE, id_allows + boundary_allows + res_allows)

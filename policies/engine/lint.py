@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from operator import or_
 
@@ -39,6 +40,7 @@ ROLE_TRUST_POLICY_QUOTA = 2_048  # default quota for a role trust policy
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
+_WILDCARD_TAIL = re.compile(r"[*?].*", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\\\$\\\{[^}]*\\\}")  # a ${Name} placeholder once re.escape'd
 _OPERATOR_KEY_TYPES = {"numeric": "Numeric", "date": "Date", "bool": "Bool", "ip": "IPAddress"}
 _NUMERIC_DATE_KEYS = frozenset({"aws:epochtime"})  # documented as "Date, Numeric"
@@ -431,30 +433,34 @@ def _empty_condition_detail(clause: Clause) -> str:
 
 
 def check_invalid_action(statement: Statement, policy: Policy) -> Iterator[Finding]:
-    """Access Analyzer: Invalid action (ERROR) : IAM and STS actions only."""
+    """Access Analyzer: Invalid action (ERROR): IAM and STS actions only."""
     for key in ("Action", "NotAction"):
         for entry in statement.entries(key):
             service, sep, name = entry.text.partition(":")
             if not sep or not catalog.is_known_service(service):
                 continue
             service = service.lower()
-            names = catalog.ACTIONS[service]
             if has_wildcard(name):
-                matches = compile_string_like(pattern(name.lower()))
-                if not any(matches(n.lower()) for n in names):
+                if not _matches_some_action(service, name.lower()):
                     yield INVALID_ACTION.at(entry.path, entry.node.start,
                                             f"The action pattern {entry.text} matches no {service} action.")
             elif catalog.lookup_action(entry.text) is None:
-                hint = _did_you_mean(f"{service}:{name}", (f"{service}:{n}" for n in names))
+                known = (f"{service}:{n}" for n in catalog.ACTIONS[service])
+                hint = _did_you_mean(f"{service}:{name}", known)
                 yield INVALID_ACTION.at(entry.path, entry.node.start,
                                         f"The action {entry.text} does not exist.{hint}")
+
+
+@lru_cache(maxsize=4096)
+def _matches_some_action(service: str, name_pattern: str) -> bool:
+    matches = compile_string_like(pattern(name_pattern))
+    return any(matches(name.lower()) for name in catalog.ACTIONS[service])
 
 
 def check_redundant_action(statement: Statement, policy: Policy) -> Iterator[Finding]:
     """Access Analyzer: Redundant action (SUGGESTION)."""
     for key in ("Action", "NotAction"):
-        entries = statement.entries(key)
-        for entry, by in _redundant(entries, lambda g, s: glob_covers(g.lower(), s.lower())):
+        for entry, by in _redundant(statement.entries(key), glob_covers, str.lower):
             yield REDUNDANT_ACTION.at(entry.path, entry.node.start,
                                       f"The action {entry.text} is already covered by {by.text} in the same "
                                       f"statement. Remove {entry.text}.")
@@ -463,27 +469,38 @@ def check_redundant_action(statement: Statement, policy: Policy) -> Iterator[Fin
 def check_redundant_resource(statement: Statement, policy: Policy) -> Iterator[Finding]:
     """Access Analyzer: Redundant resource (SUGGESTION)."""
     for key in ("Resource", "NotResource"):
-        for entry, by in _redundant(statement.entries(key), arn_covers):
+        for entry, by in _redundant(statement.entries(key), arn_covers, str):
             yield REDUNDANT_RESOURCE.at(entry.path, entry.node.start,
                                         f"The resource {entry.text} is already covered by {by.text} in the "
                                         f"same statement. Remove {entry.text}, or review the wildcards of "
                                         f"{by.text}.")
 
 
-def _redundant(entries: list[Entry], covers: Callable[[str, str], bool]) -> Iterator[tuple[Entry, Entry]]:
-    """Each entry that another one covers (of two equivalent entries, the later), with the one covering it."""
-    for j, entry in enumerate(entries):
-        for i, other in enumerate(entries):
-            if i == j or not (has_wildcard(other.text) or other.text.lower() == entry.text.lower()):
-                continue
-            if covers(other.text, entry.text) and (i < j or not covers(entry.text, other.text)):
-                yield entry, other
+def _redundant(entries: list[Entry], covers: Callable[[str, str], bool],
+               fold: Callable[[str], str]) -> Iterator[tuple[Entry, Entry]]:
+    """Each entry that another one covers (of two equivalent entries, the later), with the one covering it.
+
+    A pattern can cover a text only if the pattern's literal start (up to its first wildcard) begins the
+    text, so the candidates are looked up by the text's prefixes rather than compared pairwise.
+    """
+    texts = [fold(e.text) for e in entries]
+    by_prefix: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        by_prefix.setdefault(_WILDCARD_TAIL.sub("", text), []).append(i)
+    lengths = sorted({len(prefix) for prefix in by_prefix})
+    for j, text in enumerate(texts):
+        candidates = (i for n in lengths if n <= len(text) for i in by_prefix.get(text[:n], ()))
+        for i in candidates:
+            if i != j and covers(texts[i], text) and (i < j or not covers(text, texts[i])):
+                yield entries[j], entries[i]
                 break
 
 
 def check_pass_role_with_star_in_resource(statement: Statement, policy: Policy) -> Iterator[Finding]:
-    """Access Analyzer: Pass role with star in resource (SECURITY_WARNING)."""
+    """Access Analyzer: Pass role with star in resource (SECURITY_WARNING), unless iam:PassedToService."""
     if not (statement.allows and "Action" in statement.members and _grants_pass_role(statement)):
+        return
+    if any(clause.key.lower() == "iam:passedtoservice" for clause in clauses(statement)):
         return
     for entry in statement.entries("Resource"):
         if _is_star_resource(entry.text):
@@ -515,7 +532,7 @@ def check_pass_role_with_not_action(statement: Statement, policy: Policy) -> Ite
 
 
 def check_allow_with_not_principal(statement: Statement, policy: Policy) -> Iterator[Finding]:
-    """Access Analyzer: Allow with NotPrincipal (SECURITY_WARNING) : resource and trust policies."""
+    """Access Analyzer: Allow with NotPrincipal (SECURITY_WARNING): resource and trust policies."""
     if policy.kind in ("resource", "trust") and statement.allows and "NotPrincipal" in statement.members:
         yield ALLOW_WITH_NOT_PRINCIPAL.at(
             (*statement.path, "NotPrincipal"), statement.key_at("NotPrincipal"),
@@ -626,7 +643,7 @@ def check_forallvalues_with_single_valued_key(clause: Clause, policy: Policy) ->
         yield FORALLVALUES_WITH_SINGLE_VALUED_KEY.at(
             clause.path, clause.key_at,
             f"ForAllValues with the single-valued condition key {clause.key} is also true when the key is "
-            f"missing from the request, which can be overly permissive. Remove ForAllValues:.")
+            "missing from the request, which can be overly permissive. Remove ForAllValues:.")
 
 
 def check_wildcard_without_like_operator(clause: Clause, policy: Policy) -> Iterator[Finding]:
@@ -648,7 +665,7 @@ def check_wildcard_without_like_operator(clause: Clause, policy: Policy) -> Iter
 
 
 def check_redundant_condition_value(clause: Clause, policy: Policy) -> Iterator[Finding]:
-    """Access Analyzer: Redundant condition value (SUGGESTION) : the same value twice under one key."""
+    """Access Analyzer: Redundant condition value (SUGGESTION): the same value twice under one key."""
     seen: set[str] = set()
     for entry in clause.entries():
         if entry.text in seen:

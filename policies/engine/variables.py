@@ -2,8 +2,10 @@
 
 Only policies with Version 2012-10-17 substitute variables; older or unversioned policies read
 `${...}` as plain text. A variable whose key is missing (and has no default) or has several
-values cannot be resolved, and AWS then treats the statement as invalid: it neither allows nor
-denies. Substituted text is literal: a `*` in a user name or tag value is not a wildcard.
+values has no value (IAM User Guide, "Policy variables with no value"): a Resource or NotResource
+entry holding it matches no resource, and a condition value holding it is null, which only
+negated operators (StringNotEquals, StringNotLike, …) match. Substituted text is literal: a `*`
+in a user name or tag value is not a wildcard.
 """
 
 from __future__ import annotations

@@ -53,9 +53,17 @@ def test_the_command_line_gives_the_same_decisions_in_order():
     lines = [json.dumps({k: v for k, v in c.items() if k not in {"expect", "_file"}}) for c in CASES]
     lines.insert(3, "{not json")
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys, policies.engine.__main__ as m;"
-         "assert 'django' not in sys.modules; sys.argv[1:] = ['evaluate']; sys.exit(m.main())"],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, policies.engine.__main__ as m;"
+            "assert 'django' not in sys.modules; sys.argv[1:] = ['evaluate']; sys.exit(m.main())",
+        ],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     results = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(results) == len(CASES) + 1
