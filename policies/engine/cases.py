@@ -98,5 +98,5 @@ def evaluate_line(line: str) -> dict:
         case = read_case(line)
         case_id = case.get("id")
         return evaluate_case(case)
-    except (CaseError, ValueError) as exc:
-        return {"id": case_id, "error": str(exc)}
+    except (CaseError, ValueError, RecursionError) as exc:  # ValueError: bad context values
+        return {"id": case_id, "error": str(exc) or type(exc).__name__}

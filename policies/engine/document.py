@@ -106,23 +106,17 @@ class Statement:
     clauses: tuple[Clause, ...]
     matches_action: Matcher = field(init=False)
     applies_to: Callable[[str, Context], bool] = field(init=False)  # (resource, context)
-    condition_keys: tuple[str, ...] = field(init=False)  # as written, unique
-    condition_keys_lc: tuple[tuple[str, str], ...] = field(init=False)  # (as written, lower-cased)
+    condition_keys: tuple[tuple[str, str], ...] = field(init=False)  # (as written, lower-cased), unique
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matches_action", action_matcher(list(self.action_patterns)))
         object.__setattr__(self, "applies_to", _resource_test(self.resources, self.not_resource))
         keys = dict.fromkeys(c.key for c in self.clauses if c.operator.info.kind != "null")
-        object.__setattr__(self, "condition_keys", tuple(keys))
-        object.__setattr__(self, "condition_keys_lc", tuple((k, k.lower()) for k in keys))
+        object.__setattr__(self, "condition_keys", tuple((k, k.lower()) for k in keys))
 
     def conditions_hold(self, context: Context) -> bool:
         """All clauses hold (AND across operators and keys)."""
         return all(clause.holds(context) for clause in self.clauses)
-
-    @property
-    def label(self) -> str:
-        return self.sid or f"Statement[{self.index}]"
 
 
 def _resource_test(resources: tuple[ResourcePattern, ...] | None,

@@ -153,7 +153,7 @@ def _applied(candidates: tuple[Candidate, ...], request: Request, context: Conte
         if not st.applies_to(request.resource, context):
             continue
         if st.clauses:
-            for key, key_lc in st.condition_keys_lc:
+            for key, key_lc in st.condition_keys:
                 if key_lc not in context:
                     missing[key] = None
             if not st.conditions_hold(context):

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policies.engine import PolicyError, PolicySet, Request, lint_policy, parse_policy
+from policies.engine.cases import evaluate_line
 
 ACCOUNT = "123456789012"
 ACTIONS = [
@@ -195,3 +196,29 @@ class DecisionPropertyTests:
         together = PolicySet([compile_all(one + two)]).evaluate(request).decision
         apart = PolicySet([compile_all(one), compile_all(two)]).evaluate(request).decision
         assert together == apart
+
+
+class CommandLinePropertyTests:
+    @PROPERTY
+    @given(json_values, st.text(max_size=40))
+    def test_any_line_gives_a_result_or_an_error(self, value, text):
+        for line in (
+            json.dumps({"id": "x", "identityPolicies": [value], "request": value}),
+            text,
+            json.dumps(
+                {
+                    "id": "y",
+                    "identityPolicies": [],
+                    "request": {"principal": "p", "action": "a", "resource": "r", "context": value},
+                }
+            ),
+        ):
+            out = evaluate_line(line)
+            assert set(out) in (
+                {"id", "error"},
+                {"id", "decision", "decidedBy", "matched", "missingContextKeys"},
+            )
+
+    def test_deeply_nested_line_is_an_error_not_a_crash(self):
+        out = evaluate_line('{"id": "deep", "identityPolicies": ' + "[" * 100_000 + "]" * 100_000 + "}")
+        assert "error" in out
