@@ -1,1 +1,188 @@
-"""Account, users, groups, roles and credentials (issue 3 fills this in)."""
+"""Accounts and identities: Account, User (root and IAM users), Group, Role, AuditEvent.
+
+Names are unique per account case-insensitively (database constraints, so that racing requests
+cannot both pass); ids carry AWS's prefixes; ARNs include paths.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from . import arns
+
+_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def unique_id(prefix: str) -> str:
+    """An AWS-style unique id: a 4-letter prefix (AIDA, AGPA, AROA, …) and 17 random characters."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
+
+
+def new_account_id() -> str:
+    return str(secrets.randbelow(9 * 10**11) + 10**11)
+
+
+class Account(models.Model):
+    account_id = models.CharField(max_length=12, unique=True, default=new_account_id)
+    alias = models.CharField(max_length=63, unique=True, null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    # Bumped in the same transaction by every write that feeds authorization, so that a cached
+    # policy set in any process is known to be stale (DESIGN.md, Authorization).
+    authz_generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.alias or self.account_id
+
+    @property
+    def root_arn(self) -> str:
+        return arns.root(self.account_id)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+
+class User(AbstractBaseUser):
+    """The root user of an account (signs in by email) or an IAM user (by account and name)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="users")
+    is_root = models.BooleanField(default=False)
+    user_name = models.CharField(max_length=128, blank=True)  # empty for the root user
+    email = models.EmailField(unique=True, null=True, blank=True)  # root users only
+    path = models.CharField(max_length=512, default="/")
+    user_id = models.CharField(max_length=128, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    tags = models.JSONField(default=dict, blank=True)  # key -> value, in insertion order
+    permissions_boundary = models.ForeignKey(
+        "policies.ManagedPolicy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    groups = models.ManyToManyField("Group", through="GroupMembership", related_name="users")
+
+    USERNAME_FIELD = "user_id"
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("user_name"),
+                "account",
+                condition=models.Q(is_root=False),
+                name="user_name_unique_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(is_root=True), name="one_root_user_per_account"
+            ),
+        ]
+        ordering = ["user_name"]
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def arn(self) -> str:
+        if self.is_root:
+            return arns.root(self.account.account_id)
+        return arns.user(self.account.account_id, self.path, self.user_name)
+
+
+class Group(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="groups")
+    group_name = models.CharField(max_length=128)
+    path = models.CharField(max_length=512, default="/")
+    group_id = models.CharField(max_length=128, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("group_name"), "account", name="group_name_unique_per_account"),
+        ]
+        ordering = ["group_name"]
+
+    def __str__(self) -> str:
+        return self.group_name
+
+    @property
+    def arn(self) -> str:
+        return arns.group(self.account.account_id, self.path, self.group_name)
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_membership_per_pair")]
+
+
+class Role(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="roles")
+    role_name = models.CharField(max_length=64)
+    path = models.CharField(max_length=512, default="/")
+    role_id = models.CharField(max_length=128, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    assume_role_policy_document = models.TextField()
+    description = models.CharField(max_length=1000, blank=True)
+    max_session_duration = models.PositiveIntegerField(default=3600)
+    tags = models.JSONField(default=dict, blank=True)
+    permissions_boundary = models.ForeignKey(
+        "policies.ManagedPolicy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("role_name"), "account", name="role_name_unique_per_account"),
+        ]
+        ordering = ["role_name"]
+
+    def __str__(self) -> str:
+        return self.role_name
+
+    @property
+    def arn(self) -> str:
+        return arns.role(self.account.account_id, self.path, self.role_name)
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("audit events are append-only")
+
+    def delete(self):
+        raise TypeError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """One audited action: a write (success or failure) or a denial. Append-only."""
+
+    SUCCESS, FAILED, DENIED = "success", "failed", "denied"
+
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_arn = models.CharField(max_length=2048)
+    access_key_id = models.CharField(max_length=128, blank=True)
+    channel = models.CharField(max_length=16)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=128)
+    target_arn = models.CharField(max_length=2048, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=8, choices=[(o, o) for o in (SUCCESS, FAILED, DENIED)])
+    error_code = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["time", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit events are append-only")

@@ -1,0 +1,106 @@
+"""The audit trail: every write (success or failure) and every denial, append-only.
+
+Secrets never reach it: parameters named like a secret are dropped before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from iam_portal.errors import IamError
+
+from .context import RequestContext
+from .models import AuditEvent
+
+SUCCESS, FAILED, DENIED = AuditEvent.SUCCESS, AuditEvent.FAILED, AuditEvent.DENIED
+SECRET_PARAMETERS = frozenset(
+    {
+        "password",
+        "old_password",
+        "new_password",
+        "secret_access_key",
+        "authentication_code_1",
+        "authentication_code_2",
+        "seed",
+        "base32_string_seed",
+        "qr_code_png",
+        "session_token",
+    }
+)
+
+
+def _public(parameters: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in parameters.items() if k not in SECRET_PARAMETERS and v is not None}
+
+
+def record(
+    ctx: RequestContext,
+    action: str,
+    *,
+    target: str = "",
+    outcome: str = SUCCESS,
+    error_code: str = "",
+    **parameters: object,
+) -> AuditEvent:
+    """Append one audit event for this request."""
+    return AuditEvent.objects.create(
+        account=ctx.account,
+        actor_arn=ctx.caller_arn,
+        access_key_id=ctx.access_key_id,
+        channel=ctx.channel,
+        source_ip=ctx.source_ip,
+        request_id=ctx.request_id,
+        action=action,
+        target_arn=target,
+        parameters=_public(parameters),
+        outcome=outcome,
+        error_code=error_code,
+    )
+
+
+@dataclass
+class Entry:
+    """What a write will be audited as; the service may fill in the target once it knows it."""
+
+    target: str
+    parameters: dict[str, object] = field(default_factory=dict)
+
+
+@contextmanager
+def write(
+    ctx: RequestContext,
+    action: str,
+    target: str = "",
+    *,
+    on_integrity_error: IamError | None = None,
+    **parameters: object,
+) -> Iterator[Entry]:
+    """A write's transaction, audited inside it on success and after its rollback on failure.
+
+    `on_integrity_error` turns a database constraint violation (two racing requests) into the
+    AWS error the service would have raised had it seen the other request's row.
+    """
+    entry = Entry(target, dict(parameters))
+    try:
+        with transaction.atomic():
+            yield entry
+            record(ctx, action, target=entry.target, **entry.parameters)
+    except IamError as exc:
+        record(ctx, action, target=entry.target, outcome=FAILED, error_code=exc.code, **entry.parameters)
+        raise
+    except IntegrityError:
+        if on_integrity_error is None:
+            raise
+        record(
+            ctx,
+            action,
+            target=entry.target,
+            outcome=FAILED,
+            error_code=on_integrity_error.code,
+            **entry.parameters,
+        )
+        raise on_integrity_error from None

@@ -1,0 +1,1 @@
+"""Writes: one function per AWS action, each authorizing, validating, writing and auditing."""

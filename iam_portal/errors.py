@@ -1,0 +1,74 @@
+"""Typed errors with AWS error codes and HTTP statuses; each adapter renders them once.
+
+Codes and statuses are the IAM model's (../shared/reference/API.md); messages follow AWS's wording.
+"""
+
+from __future__ import annotations
+
+
+class IamError(Exception):
+    """An error a caller can act on: AWS `code`, HTTP status and a message."""
+
+    code = "ServiceFailure"
+    http_status = 500
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class NoSuchEntityError(IamError):
+    code, http_status = "NoSuchEntity", 404
+
+
+class EntityAlreadyExistsError(IamError):
+    code, http_status = "EntityAlreadyExists", 409
+
+
+class LimitExceededError(IamError):
+    code, http_status = "LimitExceeded", 409
+
+
+class DeleteConflictError(IamError):
+    code, http_status = "DeleteConflict", 409
+
+
+class MalformedPolicyDocumentError(IamError):
+    code, http_status = "MalformedPolicyDocument", 400
+
+
+class InvalidInputError(IamError):
+    code, http_status = "InvalidInput", 400
+
+
+class ValidationError(IamError):
+    """A parameter outside the model's constraints (length, pattern, range)."""
+
+    code, http_status = "ValidationError", 400
+
+
+class PasswordPolicyViolationError(IamError):
+    code, http_status = "PasswordPolicyViolation", 400
+
+
+class UnmodifiableEntityError(IamError):
+    code, http_status = "UnmodifiableEntity", 400
+
+
+class ConcurrentModificationError(IamError):
+    code, http_status = "ConcurrentModification", 409
+
+
+class AccessDeniedError(IamError):
+    code, http_status = "AccessDenied", 403
+
+
+def validation_error(value: object, member: str, constraint: str) -> ValidationError:
+    """AWS's message form for a constraint failure on one member."""
+    return ValidationError(
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+        f"Member must {constraint}"
+    )

@@ -1,0 +1,56 @@
+"""Marker / MaxItems pagination of IAM List* operations, in a constant number of queries."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.db.models import QuerySet
+
+from .errors import validation_error
+
+T = TypeVar("T")
+DEFAULT_MAX_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    is_truncated: bool
+    marker: str | None  # pass back as Marker to get the next page
+
+
+def _encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode()
+
+
+def _decode(marker: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(marker.encode()).decode()
+        if text.startswith("o") and text[1:].isdigit():
+            return int(text[1:])
+    except (binascii.Error, UnicodeError, ValueError):
+        pass
+    raise validation_error(marker, "marker", "be a marker returned by a previous response")
+
+
+def page_bounds(marker: str | None, max_items: int | None) -> tuple[int, int]:
+    """The offset and size a Marker / MaxItems pair asks for (validated as the model says)."""
+    size = DEFAULT_MAX_ITEMS if max_items is None else max_items
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
+        raise validation_error(
+            max_items, "maxItems", "have value less than or equal to 1000 and greater than or equal to 1"
+        )
+    if marker is not None and not 1 <= len(marker) <= 320:
+        raise validation_error(marker, "marker", "have length between 1 and 320")
+    return (0 if marker is None else _decode(marker)), size
+
+
+def paginate(queryset: QuerySet | list, marker: str | None, max_items: int | None) -> Page:
+    """One page of an ordered queryset (or list): one query, fetching one row more than asked."""
+    offset, size = page_bounds(marker, max_items)
+    rows = list(queryset[offset : offset + size + 1])
+    truncated = len(rows) > size
+    return Page(rows[:size], truncated, _encode(offset + size) if truncated else None)

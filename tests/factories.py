@@ -1,0 +1,78 @@
+"""Plain factory functions for tests; they go through the services where invariants matter."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from accounts.context import RequestContext, system_context
+from accounts.models import Account, Group, User, unique_id
+from accounts.services.account import create_account
+from policies.models import GroupPolicy, GroupPolicyAttachment, ManagedPolicy, PolicyVersion, UserPolicy
+
+_serial = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+def root_user(email: str | None = None) -> User:
+    """A new account; returns its root user."""
+    return create_account(email=email or f"owner{next(_serial)}@example.com", password=PASSWORD)
+
+
+def root_context(account_root: User | None = None, **kwargs) -> RequestContext:
+    return system_context(account_root or root_user(), **kwargs)
+
+
+def context_for(user: User, **kwargs) -> RequestContext:
+    """A request by an IAM user (fresh from the database, as each real request is)."""
+    return system_context(User.objects.select_related("account").get(pk=user.pk), **kwargs)
+
+
+def document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action: str | list[str] = "*", resource: str | list[str] = "*", **extra) -> dict:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: str | list[str] = "*", resource: str | list[str] = "*", **extra) -> dict:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+# Policy writes arrive with issue 4 (managed and inline policies); until then tests store them
+# directly, as those services will.
+def managed_policy(account: Account | None, name: str, *statements: dict, path: str = "/") -> ManagedPolicy:
+    owner = account.account_id if account else "aws"
+    policy = ManagedPolicy.objects.create(
+        account=account,
+        policy_name=name,
+        path=path,
+        policy_id=unique_id("ANPA"),
+        arn=f"arn:aws:iam::{owner}:policy{path}{name}",
+    )
+    PolicyVersion.objects.create(
+        policy=policy, version_id="v1", document=document(*statements), is_default=True
+    )
+    return policy
+
+
+def attach_to_group(group: Group, policy: ManagedPolicy) -> None:
+    GroupPolicyAttachment.objects.create(group=group, policy=policy)
+    _bump(group.account)
+
+
+def put_group_policy(group: Group, name: str, *statements: dict) -> None:
+    GroupPolicy.objects.create(group=group, policy_name=name, document=document(*statements))
+    _bump(group.account)
+
+
+def put_user_policy(user: User, name: str, *statements: dict) -> None:
+    UserPolicy.objects.create(user=user, policy_name=name, document=document(*statements))
+    _bump(user.account)
+
+
+def _bump(account: Account) -> None:
+    from accounts.authz import bump_generation
+
+    bump_generation(account)
