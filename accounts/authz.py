@@ -27,7 +27,7 @@ from . import audit
 from .context import RequestContext
 from .models import Account, User
 
-_POLICY_SETS: OrderedDict[tuple[int, int], PolicySet] = OrderedDict()
+_POLICY_SETS: OrderedDict[tuple[str, int], PolicySet] = OrderedDict()
 _POLICY_SET_LIMIT = 2048
 
 
@@ -118,7 +118,8 @@ def _generation(ctx: RequestContext) -> int:
 
 def policy_set_for(ctx: RequestContext) -> PolicySet:
     """The caller's compiled policies; a warm call costs one primary-key read per request."""
-    key = (ctx.caller.pk, _generation(ctx))
+    # The user id is random and never reused (a primary key can be, after a delete on SQLite).
+    key = (ctx.caller.user_id, _generation(ctx))
     found = _POLICY_SETS.get(key)
     if found is None:
         found = _load_policy_set(ctx.caller)

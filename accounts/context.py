@@ -44,5 +44,5 @@ class RequestContext:
 
 
 def system_context(caller: User, **kwargs) -> RequestContext:
-    """A context for management commands and tests: the internal channel, no source IP."""
-    return RequestContext(caller=caller, channel=INTERNAL, **kwargs)
+    """A context for management commands and tests (the internal channel unless told otherwise)."""
+    return RequestContext(caller=caller, **{"channel": INTERNAL, **kwargs})
