@@ -57,7 +57,7 @@ class User(AbstractBaseUser):
     path = models.CharField(max_length=512, default="/")
     user_id = models.CharField(max_length=128, unique=True)
     created = models.DateTimeField(default=timezone.now)
-    tags = models.JSONField(default=dict, blank=True)  # key -> value, in insertion order
+    tags = models.JSONField(default=dict, blank=True)  # key -> value
     permissions_boundary = models.ForeignKey(
         "policies.ManagedPolicy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -39,8 +39,8 @@ def list_users(
 def list_user_tags(
     ctx: RequestContext, *, user_name: str, marker: str | None = None, max_items: int | None = None
 ) -> Page[tuple[str, str]]:
-    """ListUserTags: (key, value) pairs in the order they were set."""
+    """ListUserTags: (key, value) pairs by key (PostgreSQL's jsonb keeps no insertion order)."""
     validation.name(user_name, "userName", 128)
     user = lookups.user_by_name(ctx.account, user_name)
     authorize(ctx, "iam:ListUserTags", user.arn)
-    return paginate(list(user.tags.items()), marker, max_items)
+    return paginate(sorted(user.tags.items(), key=lambda kv: kv[0].lower()), marker, max_items)

@@ -6,12 +6,12 @@ from iam_portal import validation
 from iam_portal.errors import DeleteConflictError, EntityAlreadyExistsError, LimitExceededError
 from policies.models import UserPolicy, UserPolicyAttachment
 
-from .. import arns, audit, lookups
+from .. import arns, audit, lookups, quotas
 from ..authz import authorize, resource_tag_context
 from ..context import RequestContext
 from ..models import Account, GroupMembership, User, unique_id
 
-MAX_USERS_PER_ACCOUNT = 5000
+MAX_USERS_PER_ACCOUNT = quotas.USERS_QUOTA
 USER_NAME_MAX = 64
 
 

@@ -315,7 +315,7 @@ class UserTagTests:
         users.tag_user(
             ctx, user_name="alice", tags=[{"Key": "Team", "Value": "red"}, {"Key": "cost", "Value": "42"}]
         )
-        assert user_reads.list_user_tags(ctx, user_name="alice").items == [("Team", "red"), ("cost", "42")]
+        assert user_reads.list_user_tags(ctx, user_name="alice").items == [("cost", "42"), ("Team", "red")]
         users.untag_user(ctx, user_name="alice", tag_keys=["TEAM", "absent"])
         assert user_reads.list_user_tags(ctx, user_name="alice").items == [("cost", "42")]
 

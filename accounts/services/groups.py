@@ -1,0 +1,158 @@
+"""IAM group writes: CreateGroup, UpdateGroup, DeleteGroup, AddUserToGroup, RemoveUserFromGroup."""
+
+from __future__ import annotations
+
+from iam_portal import validation
+from iam_portal.errors import (
+    DeleteConflictError,
+    EntityAlreadyExistsError,
+    LimitExceededError,
+    NoSuchEntityError,
+)
+from policies.models import GroupPolicy, GroupPolicyAttachment
+
+from .. import arns, audit, lookups, quotas
+from ..authz import authorize, bump_generation
+from ..context import RequestContext
+from ..models import Account, Group, GroupMembership, User, unique_id
+
+MAX_GROUPS_PER_ACCOUNT = quotas.GROUPS_QUOTA
+MAX_GROUPS_PER_USER = quotas.GROUPS_PER_USER_QUOTA
+GROUP_NAME_MAX = 128
+USER_NAME_MAX = 128  # existingUserNameType: membership calls name users that already exist
+
+
+def _exists(account: Account, group_name: str, other_than: Group | None = None) -> bool:
+    groups = Group.objects.filter(account=account, group_name__iexact=group_name)
+    return groups.exclude(pk=other_than.pk).exists() if other_than else groups.exists()
+
+
+def create_group(ctx: RequestContext, *, group_name: str, path: str = "/") -> Group:
+    """CreateGroup. A new group has no members and no policies."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    validation.path(path)
+    arn = arns.group(ctx.account.account_id, path, group_name)
+    authorize(ctx, "iam:CreateGroup", arn)
+    already = EntityAlreadyExistsError(f"Group with name {group_name} already exists.")
+    with audit.write(
+        ctx, "iam:CreateGroup", arn, on_integrity_error=already, group_name=group_name, path=path
+    ):
+        # The account row serializes creations, so the quota and the name check cannot race.
+        Account.objects.select_for_update().get(pk=ctx.account.pk)
+        if _exists(ctx.account, group_name):
+            raise already
+        if Group.objects.filter(account=ctx.account).count() >= MAX_GROUPS_PER_ACCOUNT:
+            raise LimitExceededError(f"Cannot exceed quota for GroupsPerAccount: {MAX_GROUPS_PER_ACCOUNT}")
+        group = Group.objects.create(
+            account=ctx.account, group_name=group_name, path=path, group_id=unique_id("AGPA")
+        )
+    return group
+
+
+def update_group(
+    ctx: RequestContext, *, group_name: str, new_path: str | None = None, new_group_name: str | None = None
+) -> Group:
+    """UpdateGroup: rename and/or move. The caller needs permission on the old and the new ARN."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    if new_group_name is not None:
+        validation.name(new_group_name, "newGroupName", GROUP_NAME_MAX)
+    if new_path is not None:
+        validation.path(new_path, "newPath")
+    group = lookups.group_by_name(ctx.account, group_name)
+    new_name = group.group_name if new_group_name is None else new_group_name
+    new_arn = arns.group(ctx.account.account_id, new_path or group.path, new_name)
+    authorize(ctx, "iam:UpdateGroup", group.arn)
+    if new_arn != group.arn:
+        authorize(ctx, "iam:UpdateGroup", new_arn)
+    already = EntityAlreadyExistsError(f"Group with name {new_name} already exists.")
+    with audit.write(
+        ctx,
+        "iam:UpdateGroup",
+        group.arn,
+        on_integrity_error=already,
+        group_name=group_name,
+        new_path=new_path,
+        new_group_name=new_group_name,
+    ):
+        Account.objects.select_for_update().get(pk=ctx.account.pk)
+        if new_group_name is not None and _exists(ctx.account, new_name, other_than=group):
+            raise already
+        group.group_name, group.path = new_name, new_path or group.path
+        group.save(update_fields=["group_name", "path"])
+        # Cached policy sets name the group's policies after the group; keep them current.
+        bump_generation(ctx.account)
+    return group
+
+
+def _lock_user(user: User, user_name: str) -> None:
+    """Lock the user row: it serializes this user's membership changes (and DeleteUser)."""
+    if not User.objects.select_for_update().filter(pk=user.pk).exists():
+        raise NoSuchEntityError(f"The user with name {user_name} cannot be found.")
+
+
+def _delete_conflict(group: Group) -> str | None:
+    """What still hangs off the group: members first, then inline, then attached policies."""
+    if GroupMembership.objects.filter(group=group).exists():
+        return "Cannot delete entity, must remove users from group first."
+    if GroupPolicy.objects.filter(group=group).exists():
+        return "Cannot delete entity, must delete policies first."
+    if GroupPolicyAttachment.objects.filter(group=group).exists():
+        return "Cannot delete entity, must detach all policies first."
+    return None
+
+
+def delete_group(ctx: RequestContext, *, group_name: str) -> None:
+    """DeleteGroup: only once it has no members and no policies (DeleteConflict otherwise)."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    group = lookups.group_by_name(ctx.account, group_name)
+    authorize(ctx, "iam:DeleteGroup", group.arn)
+    with audit.write(ctx, "iam:DeleteGroup", group.arn, group_name=group_name):
+        # A racing AddUserToGroup either commits first (we see its member) or finds the group gone.
+        if not Group.objects.select_for_update().filter(pk=group.pk).exists():
+            raise NoSuchEntityError(f"The group with name {group_name} cannot be found.")
+        conflict = _delete_conflict(group)
+        if conflict:
+            raise DeleteConflictError(conflict)
+        group.delete()
+
+
+def add_user_to_group(ctx: RequestContext, *, group_name: str, user_name: str) -> None:
+    """AddUserToGroup. Adding a member again succeeds and changes nothing, as in AWS."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    validation.name(user_name, "userName", USER_NAME_MAX)
+    group = lookups.group_by_name(ctx.account, group_name)
+    user = lookups.user_by_name(ctx.account, user_name)
+    authorize(ctx, "iam:AddUserToGroup", group.arn)
+    # Integrity errors: the group (or user) was deleted while we were adding to it.
+    gone = NoSuchEntityError(f"The group with name {group_name} cannot be found.")
+    with audit.write(
+        ctx,
+        "iam:AddUserToGroup",
+        group.arn,
+        on_integrity_error=gone,
+        group_name=group_name,
+        user_name=user_name,
+    ):
+        _lock_user(user, user_name)  # racing adds for one user cannot together pass 10 groups
+        memberships = GroupMembership.objects.filter(user=user)
+        if memberships.filter(group=group).exists():
+            return
+        if memberships.count() >= MAX_GROUPS_PER_USER:
+            raise LimitExceededError(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
+        GroupMembership.objects.create(group=group, user=user)
+        bump_generation(ctx.account)  # the group's policies now feed the user's permissions
+
+
+def remove_user_from_group(ctx: RequestContext, *, group_name: str, user_name: str) -> None:
+    """RemoveUserFromGroup. A user who is not a member is NoSuchEntity."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    validation.name(user_name, "userName", USER_NAME_MAX)
+    group = lookups.group_by_name(ctx.account, group_name)
+    user = lookups.user_by_name(ctx.account, user_name)
+    authorize(ctx, "iam:RemoveUserFromGroup", group.arn)
+    with audit.write(ctx, "iam:RemoveUserFromGroup", group.arn, group_name=group_name, user_name=user_name):
+        _lock_user(user, user_name)
+        removed, _ = GroupMembership.objects.filter(group=group, user=user).delete()
+        if not removed:
+            raise NoSuchEntityError(f"The user {user_name} is not a member of group {group_name}.")
+        bump_generation(ctx.account)  # the group's policies no longer feed the user's permissions

@@ -1,0 +1,262 @@
+"""IAM role writes: CreateRole, UpdateRole, UpdateAssumeRolePolicy, DeleteRole, TagRole, UntagRole."""
+
+from __future__ import annotations
+
+import re
+
+from iam_portal import validation
+from iam_portal.errors import (
+    DeleteConflictError,
+    EntityAlreadyExistsError,
+    LimitExceededError,
+    MalformedPolicyDocumentError,
+    NoSuchEntityError,
+    validation_error,
+)
+from policies.engine import PolicyError, parse_policy
+from policies.models import RolePolicy, RolePolicyAttachment
+
+from .. import arns, audit, lookups, quotas
+from ..authz import authorize, bump_generation, resource_tag_context
+from ..context import RequestContext
+from ..models import Account, Role, unique_id
+
+MAX_ROLES_PER_ACCOUNT = quotas.ROLES_QUOTA
+ROLE_NAME_MAX = 64
+MAX_DOCUMENT_LENGTH = 131_072
+MAX_TRUST_POLICY_SIZE = quotas.ASSUME_ROLE_POLICY_SIZE_QUOTA  # non-whitespace characters (ACLSizePerRole)
+MAX_DESCRIPTION_LENGTH = 1000
+MIN_SESSION_DURATION, MAX_SESSION_DURATION = 3600, 43200
+
+_DOCUMENT = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")
+_DESCRIPTION = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
+_JSON_WHITESPACE = frozenset(" \t\n\r")
+
+
+def _trust_policy(document: object, member: str) -> str:
+    """A role trust policy: the model's constraints, then the size quota, then the policy grammar."""
+    if document is None:
+        raise validation_error(document, member, "not be null")
+    if not isinstance(document, str) or not document:
+        raise validation_error(document, member, "have length greater than or equal to 1")
+    if len(document) > MAX_DOCUMENT_LENGTH:
+        raise validation_error(document, member, f"have length less than or equal to {MAX_DOCUMENT_LENGTH}")
+    if not _DOCUMENT.fullmatch(document):
+        raise validation_error(
+            document, member, r"satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+"
+        )
+    # IAM does not count white space; checked before parsing so the engine only reads small documents.
+    if sum(ch not in _JSON_WHITESPACE for ch in document) > MAX_TRUST_POLICY_SIZE:
+        raise LimitExceededError(f"Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}")
+    try:
+        parse_policy(document, kind="trust")
+    except PolicyError as exc:
+        raise MalformedPolicyDocumentError(str(exc)) from None
+    return document
+
+
+def _description(value: object) -> str:
+    if not isinstance(value, str):
+        raise validation_error(value, "description", "not be null")
+    if len(value) > MAX_DESCRIPTION_LENGTH:
+        raise validation_error(
+            value, "description", f"have length less than or equal to {MAX_DESCRIPTION_LENGTH}"
+        )
+    if not _DESCRIPTION.fullmatch(value):
+        raise validation_error(
+            value,
+            "description",
+            r"satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*",
+        )
+    return value
+
+
+def _max_session_duration(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise validation_error(value, "maxSessionDuration", "be an integer")
+    if value > MAX_SESSION_DURATION:
+        raise validation_error(
+            value, "maxSessionDuration", f"have value less than or equal to {MAX_SESSION_DURATION}"
+        )
+    if value < MIN_SESSION_DURATION:
+        raise validation_error(
+            value, "maxSessionDuration", f"have value greater than or equal to {MIN_SESSION_DURATION}"
+        )
+    return value
+
+
+def _exists(account: Account, role_name: str) -> bool:
+    return Role.objects.filter(account=account, role_name__iexact=role_name).exists()
+
+
+def _lock(role: Role) -> Role:
+    """The role's row, locked for the rest of the transaction (it may have gone since the lookup)."""
+    locked = Role.objects.select_for_update().filter(pk=role.pk).first()
+    if locked is None:
+        raise NoSuchEntityError(f"The role with name {role.role_name} cannot be found.")
+    return locked
+
+
+def create_role(
+    ctx: RequestContext,
+    *,
+    role_name: str,
+    assume_role_policy_document: str,
+    path: str = "/",
+    description: str | None = None,
+    max_session_duration: int | None = None,
+    permissions_boundary: str | None = None,
+    tags: list[dict] | None = None,
+) -> Role:
+    """CreateRole. The trust policy says who may assume the role; a new role can do nothing."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    validation.path(path)
+    _trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
+    if description is not None:
+        _description(description)
+    duration = MIN_SESSION_DURATION if max_session_duration is None else max_session_duration
+    _max_session_duration(duration)
+    tag_values = validation.tags(tags or [])
+    boundary = lookups.boundary_by_arn(ctx.account, permissions_boundary) if permissions_boundary else None
+    arn = arns.role(ctx.account.account_id, path, role_name)
+    extra = validation.tag_context(tag_values) if tag_values else {}
+    if boundary:
+        extra["iam:PermissionsBoundary"] = boundary.arn
+    authorize(ctx, "iam:CreateRole", arn, extra)
+    already = EntityAlreadyExistsError(f"Role with name {role_name} already exists.")
+    with audit.write(
+        ctx,
+        "iam:CreateRole",
+        arn,
+        on_integrity_error=already,
+        role_name=role_name,
+        path=path,
+        assume_role_policy_document=assume_role_policy_document,
+        description=description,
+        max_session_duration=duration,
+        permissions_boundary=permissions_boundary,
+        tags=tag_values or None,
+    ):
+        # The account row serializes creations, so the quota and the name check cannot race.
+        Account.objects.select_for_update().get(pk=ctx.account.pk)
+        if _exists(ctx.account, role_name):
+            raise already
+        if Role.objects.filter(account=ctx.account).count() >= MAX_ROLES_PER_ACCOUNT:
+            raise LimitExceededError(f"Cannot exceed quota for RolesPerAccount: {MAX_ROLES_PER_ACCOUNT}")
+        role = Role.objects.create(
+            account=ctx.account,
+            role_name=role_name,
+            path=path,
+            role_id=unique_id("AROA"),
+            assume_role_policy_document=assume_role_policy_document,
+            description=description or "",
+            max_session_duration=duration,
+            tags=tag_values,
+            permissions_boundary=boundary,
+        )
+    return role
+
+
+def update_role(
+    ctx: RequestContext,
+    *,
+    role_name: str,
+    description: str | None = None,
+    max_session_duration: int | None = None,
+) -> Role:
+    """UpdateRole: the description and/or the maximum session duration; omitted members stay."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    if description is not None:
+        _description(description)
+    if max_session_duration is not None:
+        _max_session_duration(max_session_duration)
+    role = lookups.role_by_name(ctx.account, role_name)
+    authorize(ctx, "iam:UpdateRole", role.arn, resource_tag_context(role.tags))
+    with audit.write(
+        ctx,
+        "iam:UpdateRole",
+        role.arn,
+        role_name=role_name,
+        description=description,
+        max_session_duration=max_session_duration,
+    ):
+        _lock(role)
+        fields = []
+        if description is not None:
+            role.description = description
+            fields.append("description")
+        if max_session_duration is not None:
+            role.max_session_duration = max_session_duration
+            fields.append("max_session_duration")
+        if fields:
+            role.save(update_fields=fields)
+    return role
+
+
+def update_assume_role_policy(ctx: RequestContext, *, role_name: str, policy_document: str) -> Role:
+    """UpdateAssumeRolePolicy: replace the trust policy, which decides who may assume the role."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    _trust_policy(policy_document, "policyDocument")
+    role = lookups.role_by_name(ctx.account, role_name)
+    authorize(ctx, "iam:UpdateAssumeRolePolicy", role.arn, resource_tag_context(role.tags))
+    with audit.write(
+        ctx, "iam:UpdateAssumeRolePolicy", role.arn, role_name=role_name, policy_document=policy_document
+    ):
+        _lock(role)
+        role.assume_role_policy_document = policy_document
+        role.save(update_fields=["assume_role_policy_document"])
+        bump_generation(ctx.account)  # a cached decision on who may assume the role is now stale
+    return role
+
+
+def _delete_conflict(role: Role) -> str | None:
+    """What still hangs off the role, in the order AWS reports it (instance profiles come later)."""
+    if RolePolicy.objects.filter(role=role).exists():
+        return "Cannot delete entity, must delete policies first."
+    if RolePolicyAttachment.objects.filter(role=role).exists():
+        return "Cannot delete entity, must detach all policies first."
+    return None
+
+
+def delete_role(ctx: RequestContext, *, role_name: str) -> None:
+    """DeleteRole: only once it has no inline or attached policies (DeleteConflict otherwise)."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    role = lookups.role_by_name(ctx.account, role_name)
+    authorize(ctx, "iam:DeleteRole", role.arn, resource_tag_context(role.tags))
+    with audit.write(ctx, "iam:DeleteRole", role.arn, role_name=role_name):
+        _lock(role)  # a racing PutRolePolicy / AttachRolePolicy waits for us
+        conflict = _delete_conflict(role)
+        if conflict:
+            raise DeleteConflictError(conflict)
+        role.delete()
+        # Sessions of the role and cached trust decisions must not outlive it in any process.
+        bump_generation(ctx.account)
+
+
+def tag_role(ctx: RequestContext, *, role_name: str, tags: list[dict]) -> Role:
+    """TagRole: a key that exists (in any case) gets the new value; at most 50 tags."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    tag_values = validation.tags(tags)
+    role = lookups.role_by_name(ctx.account, role_name)
+    authorize(
+        ctx,
+        "iam:TagRole",
+        role.arn,
+        {**resource_tag_context(role.tags), **validation.tag_context(tag_values)},
+    )
+    with audit.write(ctx, "iam:TagRole", role.arn, role_name=role_name, tags=tag_values):
+        role.tags = validation.merge_tags(_lock(role).tags, tag_values)
+        role.save(update_fields=["tags"])
+    return role
+
+
+def untag_role(ctx: RequestContext, *, role_name: str, tag_keys: list[str]) -> Role:
+    """UntagRole: keys that are not there are ignored, as in AWS."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    keys = validation.tag_keys(tag_keys)
+    role = lookups.role_by_name(ctx.account, role_name)
+    authorize(ctx, "iam:UntagRole", role.arn, {**resource_tag_context(role.tags), "aws:TagKeys": keys})
+    with audit.write(ctx, "iam:UntagRole", role.arn, role_name=role_name, tag_keys=keys):
+        role.tags = validation.remove_tags(_lock(role).tags, keys)
+        role.save(update_fields=["tags"])
+    return role
