@@ -46,3 +46,11 @@ def boundary_by_arn(account: Account, arn: str) -> ManagedPolicy:
     if policy is None:
         raise NoSuchEntityError(f"Scope ARN: {arn} does not exist or is not attachable.")
     return policy
+
+
+def managed_policy_by_arn(account: Account, arn: str) -> ManagedPolicy:
+    """A customer managed policy of this account or an AWS managed policy, by ARN."""
+    policy = ManagedPolicy.objects.filter(Q(account=account) | Q(account__isnull=True), arn=arn).first()
+    if policy is None:
+        raise NoSuchEntityError(f"Policy {arn} does not exist or is not attachable.")
+    return policy

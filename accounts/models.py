@@ -148,6 +148,73 @@ class Role(models.Model):
         return arns.role(self.account.account_id, self.path, self.role_name)
 
 
+class AccessKey(models.Model):
+    """A long-term access key of an IAM user or of the root user. The secret is stored encrypted
+    (SigV4 needs it on the server) and is never part of str() or repr()."""
+
+    ACTIVE, INACTIVE = "Active", "Inactive"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_keys")
+    access_key_id = models.CharField(max_length=128, unique=True)
+    secret_ciphertext = models.TextField()
+    status = models.CharField(max_length=8, choices=[(ACTIVE, ACTIVE), (INACTIVE, INACTIVE)], default=ACTIVE)
+    created = models.DateTimeField(default=timezone.now)
+    last_used_date = models.DateTimeField(null=True, blank=True)
+    last_used_service = models.CharField(max_length=64, blank=True)
+    last_used_region = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return self.access_key_id
+
+    def __repr__(self) -> str:
+        return f"<AccessKey {self.access_key_id} {self.status}>"
+
+
+class LoginProfile(models.Model):
+    """Console access of an IAM user; the password hash itself is User.password (Argon2)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="login_profile")
+    created = models.DateTimeField(default=timezone.now)
+    password_reset_required = models.BooleanField(default=False)
+    password_changed = models.DateTimeField(default=timezone.now)  # for MaxPasswordAge
+
+
+class PasswordHistory(models.Model):
+    """Earlier password hashes of a user, for PasswordReusePrevention (hashes only)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password_hash = models.CharField(max_length=256)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __repr__(self) -> str:
+        return f"<PasswordHistory user={self.user_id} {self.created:%Y-%m-%d}>"
+
+
+class PasswordPolicy(models.Model):
+    """The account password policy (UpdateAccountPasswordPolicy); no row means none is set."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="password_policy")
+    minimum_password_length = models.PositiveSmallIntegerField(default=6)
+    require_symbols = models.BooleanField(default=False)
+    require_numbers = models.BooleanField(default=False)
+    require_uppercase_characters = models.BooleanField(default=False)
+    require_lowercase_characters = models.BooleanField(default=False)
+    allow_users_to_change_password = models.BooleanField(default=False)
+    max_password_age = models.PositiveSmallIntegerField(null=True, blank=True)  # days
+    password_reuse_prevention = models.PositiveSmallIntegerField(null=True, blank=True)
+    hard_expiry = models.BooleanField(default=False)
+
+    @property
+    def expire_passwords(self) -> bool:
+        return bool(self.max_password_age)
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("audit events are append-only")

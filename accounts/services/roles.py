@@ -9,11 +9,10 @@ from iam_portal.errors import (
     DeleteConflictError,
     EntityAlreadyExistsError,
     LimitExceededError,
-    MalformedPolicyDocumentError,
     NoSuchEntityError,
     validation_error,
 )
-from policies.engine import PolicyError, parse_policy
+from policies.documents import check_document
 from policies.models import RolePolicy, RolePolicyAttachment
 
 from .. import arns, audit, lookups, quotas
@@ -23,36 +22,23 @@ from ..models import Account, Role, unique_id
 
 MAX_ROLES_PER_ACCOUNT = quotas.ROLES_QUOTA
 ROLE_NAME_MAX = 64
-MAX_DOCUMENT_LENGTH = 131_072
 MAX_TRUST_POLICY_SIZE = quotas.ASSUME_ROLE_POLICY_SIZE_QUOTA  # non-whitespace characters (ACLSizePerRole)
 MAX_DESCRIPTION_LENGTH = 1000
 MIN_SESSION_DURATION, MAX_SESSION_DURATION = 3600, 43200
 
-_DOCUMENT = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")
 _DESCRIPTION = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
-_JSON_WHITESPACE = frozenset(" \t\n\r")
 
 
 def _trust_policy(document: object, member: str) -> str:
     """A role trust policy: the model's constraints, then the size quota, then the policy grammar."""
-    if document is None:
-        raise validation_error(document, member, "not be null")
-    if not isinstance(document, str) or not document:
-        raise validation_error(document, member, "have length greater than or equal to 1")
-    if len(document) > MAX_DOCUMENT_LENGTH:
-        raise validation_error(document, member, f"have length less than or equal to {MAX_DOCUMENT_LENGTH}")
-    if not _DOCUMENT.fullmatch(document):
-        raise validation_error(
-            document, member, r"satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+"
-        )
-    # IAM does not count white space; checked before parsing so the engine only reads small documents.
-    if sum(ch not in _JSON_WHITESPACE for ch in document) > MAX_TRUST_POLICY_SIZE:
-        raise LimitExceededError(f"Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}")
-    try:
-        parse_policy(document, kind="trust")
-    except PolicyError as exc:
-        raise MalformedPolicyDocumentError(str(exc)) from None
-    return document
+    check_document(
+        document,
+        member=member,
+        kind="trust",
+        max_size=MAX_TRUST_POLICY_SIZE,
+        too_large=f"Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}",
+    )
+    return document  # type: ignore[return-value]
 
 
 def _description(value: object) -> str:

@@ -9,7 +9,7 @@ from policies.models import UserPolicy, UserPolicyAttachment
 from .. import arns, audit, lookups, quotas
 from ..authz import authorize, resource_tag_context
 from ..context import RequestContext
-from ..models import Account, GroupMembership, User, unique_id
+from ..models import AccessKey, Account, GroupMembership, LoginProfile, User, unique_id
 
 MAX_USERS_PER_ACCOUNT = quotas.USERS_QUOTA
 USER_NAME_MAX = 64
@@ -102,7 +102,11 @@ def update_user(
 
 
 def _delete_conflict(user: User) -> str | None:
-    """What still hangs off the user, in the order AWS reports it (credentials come with issue 4)."""
+    """What still hangs off the user, in the order AWS's DeleteUser documentation lists it."""
+    if LoginProfile.objects.filter(user=user).exists():
+        return "Cannot delete entity, must delete login profile first."
+    if AccessKey.objects.filter(user=user).exists():
+        return "Cannot delete entity, must delete access keys first."
     if UserPolicy.objects.filter(user=user).exists():
         return "Cannot delete entity, must delete policies first."
     if UserPolicyAttachment.objects.filter(user=user).exists():
