@@ -19,7 +19,7 @@ from functools import lru_cache
 from django.db.models import F
 
 from iam_portal.errors import AccessDeniedError
-from policies.engine import Policy, PolicySet, Request, parse_policy
+from policies.engine import IMPLICIT_DENY, Policy, PolicySet, Request, parse_policy
 from policies.engine.matching import arn_account
 from policies.models import GroupPolicy, PolicyVersion, UserPolicy
 
@@ -32,9 +32,18 @@ _POLICY_SET_LIMIT = 2048
 
 
 def authorize(
-    ctx: RequestContext, action: str, resource_arn: str, extra_context: dict[str, object] | None = None
+    ctx: RequestContext,
+    action: str,
+    resource_arn: str,
+    extra_context: dict[str, object] | None = None,
+    *,
+    granted: bool = False,
 ) -> None:
-    """Allow the request or raise AccessDeniedError (audited with outcome `denied`)."""
+    """Allow the request or raise AccessDeniedError (audited with outcome `denied`).
+
+    `granted`: the account grants the action without a policy (AllowUsersToChangePassword), so
+    only an explicit deny refuses it.
+    """
     caller = ctx.caller
     if caller.is_root:
         if resource_arn == "*" or arn_account(resource_arn) in (None, ctx.account.account_id):
@@ -43,7 +52,7 @@ def authorize(
     else:
         request = Request(caller.arn, action, resource_arn, request_context(ctx, extra_context))
         decision = policy_set_for(ctx).evaluate(request)
-        if decision.allowed:
+        if decision.allowed or (granted and decision.decision == IMPLICIT_DENY):
             return
         reason = decision.reason(action)
     audit.record(ctx, action, target=resource_arn, outcome=audit.DENIED, error_code=AccessDeniedError.code)

@@ -54,3 +54,9 @@ def managed_policy_by_arn(account: Account, arn: str) -> ManagedPolicy:
     if policy is None:
         raise NoSuchEntityError(f"Policy {arn} does not exist or is not attachable.")
     return policy
+
+
+def access_key_owner(caller: User, user_name: str | None) -> User:
+    """Whose access keys a request means: the named IAM user, or without a name the caller itself
+    (the root user included: root keys belong to the root user), as in AWS."""
+    return caller if user_name is None else user_by_name(caller.account, user_name)

@@ -62,6 +62,10 @@ class ConcurrentModificationError(IamError):
     code, http_status = "ConcurrentModification", 409
 
 
+class InvalidUserTypeError(IamError):
+    code, http_status = "InvalidUserType", 400
+
+
 class AccessDeniedError(IamError):
     code, http_status = "AccessDenied", 403
 

@@ -1,7 +1,7 @@
 """Settings, driven by the environment.
 
 DATABASE_URL selects the database (SQLite in the project folder when unset);
-DJANGO_SECRET_KEY and DJANGO_DEBUG configure a deployment.
+DJANGO_SECRET_KEY, DJANGO_DEBUG and IAM_PORTAL_SECRET_KEY configure a deployment.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from iam_portal import secretbox
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,21 @@ DEBUG = _env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or ("dev-only-insecure-key-change-me" if DEBUG else None)
 if not SECRET_KEY:
     raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+
+# Secrets at rest (secret access keys) are sealed with AES-256-GCM under this key (iam_portal/secretbox.py):
+# 32 random bytes in urlsafe base64 from IAM_PORTAL_SECRET_KEY; make one with
+#   .venv/bin/python -c "from iam_portal.secretbox import generate_key; print(generate_key())"
+# With DEBUG on and no key set, the key is derived from SECRET_KEY with HKDF-SHA256, so development needs
+# no setup (and secrets sealed under it are only as safe as the development SECRET_KEY). With DEBUG off
+# the portal refuses to start without its own key. Losing or changing the key makes stored secrets
+# unreadable: rotation will keep old keys for opening (sealed values name the key that sealed them).
+if os.environ.get("IAM_PORTAL_SECRET_KEY"):
+    SECRET_ENCRYPTION_KEY = secretbox.parse_key(os.environ["IAM_PORTAL_SECRET_KEY"])
+elif DEBUG:
+    SECRET_ENCRYPTION_KEY = secretbox.derive_key(SECRET_KEY)
+else:
+    raise RuntimeError("IAM_PORTAL_SECRET_KEY must be set when DJANGO_DEBUG is off")
+
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -25,6 +25,7 @@ class ManagedPolicy(models.Model):
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(default=timezone.now)
     tags = models.JSONField(default=dict, blank=True)
+    last_version_number = models.PositiveIntegerField(default=1)  # version ids are never reused
 
     class Meta:
         constraints = [

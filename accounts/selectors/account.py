@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.hashers import is_password_usable
-from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 
 from iam_portal.pagination import Page, paginate
 from policies.models import (
@@ -16,7 +16,7 @@ from policies.models import (
 from .. import quotas
 from ..authz import authorize
 from ..context import RequestContext
-from ..models import Account, Group, Role, User
+from ..models import AccessKey, Account, Group, Role, User
 
 
 def list_account_aliases(
@@ -59,6 +59,7 @@ def get_account_summary(ctx: RequestContext) -> dict[str, int]:
             n_group_attachments=_count(GroupPolicyAttachment.objects.filter(group__account=account)),
             n_role_attachments=_count(RolePolicyAttachment.objects.filter(role__account=account)),
             root_password=Subquery(User.objects.filter(account=account, is_root=True).values("password")[:1]),
+            root_access_keys=Exists(AccessKey.objects.filter(user__account=account, user__is_root=True)),
         )
         .get()
     )
@@ -71,14 +72,14 @@ def get_account_summary(ctx: RequestContext) -> dict[str, int]:
         # Attachments of managed policies (customer and AWS managed) to users, groups and roles.
         "PolicyVersionsInUse": attachments,
         "AccountPasswordPresent": int(_usable(row["root_password"])),
-        # Live with the credentials and MFA issues (issue 4 and later): MFADevices, MFADevicesInUse,
-        # AccountMFAEnabled (root MFA), AccountAccessKeysPresent (root access keys). The portal has
-        # no server certificates, signing certificates, instance profiles or identity providers, so
-        # those stay 0 until the entities exist.
+        # 1 when the root user has an access key, Active or Inactive (AWS: "an access key").
+        "AccountAccessKeysPresent": int(row["root_access_keys"]),
+        # Live with the MFA issue: MFADevices, MFADevicesInUse, AccountMFAEnabled (root MFA). The
+        # portal has no server certificates, signing certificates, instance profiles or identity
+        # providers, so those stay 0 until the entities exist.
         "MFADevices": 0,
         "MFADevicesInUse": 0,
         "AccountMFAEnabled": 0,
-        "AccountAccessKeysPresent": 0,
         "AccountSigningCertificatesPresent": 0,
         "ServerCertificates": 0,
         "InstanceProfiles": 0,

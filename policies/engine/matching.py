@@ -98,8 +98,9 @@ def action_matcher(patterns: list[str]) -> Matcher:
 
 
 def arn_account(arn: str) -> str | None:
-    """The account component of an ARN, or None when the ARN has none (S3) or is not an ARN."""
+    """The account component of an ARN, or None when the ARN has none (S3), is not an ARN, or
+    names AWS itself (arn:aws:iam::aws:policy/…: AWS managed policies belong to no account)."""
     parts = arn.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn" and parts[4]:
+    if len(parts) == 6 and parts[0] == "arn" and parts[4] and parts[4] != "aws":
         return parts[4]
     return None

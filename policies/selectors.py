@@ -1,0 +1,311 @@
+"""Managed policy reads: GetPolicy, ListPolicies, GetPolicyVersion, ListPolicyVersions,
+ListEntitiesForPolicy, ListPolicyTags.
+
+Policies come back annotated with what AWS's Policy structure reports, computed in the query that
+reads them: `default_version_id`, `attachment_count`, `permissions_boundary_usage_count` and
+`is_attachable`. The counts are the caller's account's: an AWS managed policy is shared by every
+account, its attachments are not.
+
+Also the checks and the fetch that policies.services shares (ARNs, paths, version ids).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from functools import reduce
+
+from django.db import models
+from django.db.models import BooleanField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.authz import authorize, resource_tag_context
+from accounts.context import RequestContext
+from iam_portal import validation
+from iam_portal.errors import InvalidInputError, NoSuchEntityError, validation_error
+from iam_portal.pagination import Page, paginate
+
+from .models import (
+    GroupPolicyAttachment,
+    ManagedPolicy,
+    PolicyVersion,
+    RolePolicyAttachment,
+    UserPolicyAttachment,
+)
+
+ARN_MIN, ARN_MAX = 20, 2048  # the model's arnType
+POLICY_ARN = re.compile(r"arn:aws:iam::(\d{12}|aws):policy(/.*)?/[^/]+")
+POLICY_PATH_PATTERN = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
+POLICY_PATH = re.compile(POLICY_PATH_PATTERN)
+VERSION_ID_PATTERN = r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"
+VERSION_ID = re.compile(VERSION_ID_PATTERN)
+SCOPES = ("All", "AWS", "Local")
+POLICY_USAGES = ("PermissionsPolicy", "PermissionsBoundary")
+ENTITY_FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
+
+
+# Checks and the internal fetch (no authorization; the services and the selectors below authorize).
+
+
+def check_policy_arn(value: object, member: str = "policyArn") -> str:
+    if not isinstance(value, str) or not value:
+        raise validation_error(value, member, "not be null")
+    if not ARN_MIN <= len(value) <= ARN_MAX:
+        raise validation_error(value, member, f"have length between {ARN_MIN} and {ARN_MAX}")
+    if not POLICY_ARN.fullmatch(value):
+        raise InvalidInputError(f"ARN {value} is not valid.")
+    return value
+
+
+def check_policy_path(value: object, member: str = "path") -> str:
+    """A managed policy path (policyPathType), stricter than the path of users, groups and roles."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 512:
+        raise validation_error(value, member, "have length between 1 and 512")
+    if not POLICY_PATH.fullmatch(value):
+        raise validation_error(value, member, f"satisfy regular expression pattern: {POLICY_PATH_PATTERN}")
+    return value
+
+
+def check_version_id(value: object, member: str = "versionId") -> str:
+    if not isinstance(value, str) or not value:
+        raise validation_error(value, member, "not be null")
+    if not VERSION_ID.fullmatch(value):
+        raise validation_error(value, member, f"satisfy regular expression pattern: {VERSION_ID_PATTERN}")
+    return value
+
+
+def _check_choice(value: object, member: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise validation_error(value, member, f"satisfy enum value set: [{', '.join(choices)}]")
+    return value  # type: ignore[return-value]
+
+
+def _check_bool(value: object, member: str) -> bool:
+    if not isinstance(value, bool):
+        raise validation_error(value, member, "be a boolean")
+    return value
+
+
+def visible_policies(ctx: RequestContext) -> QuerySet[ManagedPolicy]:
+    """The account's customer managed policies and every AWS managed policy."""
+    return ManagedPolicy.objects.filter(Q(account=ctx.account) | Q(account__isnull=True))
+
+
+def policy_by_arn(ctx: RequestContext, policy_arn: str, *, annotated: bool = False) -> ManagedPolicy:
+    """A policy the caller's account can see, by ARN (NoSuchEntity as AWS words it for GetPolicy)."""
+    policies = visible_policies(ctx).filter(arn=policy_arn)
+    policy = (with_usage(policies, ctx) if annotated else policies).first()
+    if policy is None:
+        raise NoSuchEntityError(f"Policy {policy_arn} was not found.")
+    return policy
+
+
+def missing_version(policy_arn: str, version_id: str) -> NoSuchEntityError:
+    return NoSuchEntityError(f"Policy {policy_arn} version {version_id} does not exist or is not attachable.")
+
+
+def authorize_on_policy(
+    ctx: RequestContext, action: str, policy: ManagedPolicy, extra: dict[str, object] | None = None
+) -> None:
+    """authorize() on the policy's ARN, with its tags as aws:ResourceTag/*."""
+    authorize(ctx, action, policy.arn, {**resource_tag_context(policy.tags), **(extra or {})})
+
+
+# The computed attributes of AWS's Policy structure.
+
+
+def _entity_model(attachment: type[models.Model], field: str) -> type[models.Model]:
+    """User, Group or Role, reached through an attachment model (policies may not import accounts)."""
+    return attachment._meta.get_field(field).related_model  # type: ignore[return-value]
+
+
+def _count(rows: QuerySet, group_by: str) -> Coalesce:
+    counted = rows.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_usage(policies: QuerySet[ManagedPolicy], ctx: RequestContext) -> QuerySet[ManagedPolicy]:
+    """Annotate default_version_id, attachment_count, permissions_boundary_usage_count, is_attachable."""
+    account = ctx.account
+    user, role = _entity_model(UserPolicyAttachment, "user"), _entity_model(RolePolicyAttachment, "role")
+    mine = OuterRef("pk")
+    attached = (
+        _count(UserPolicyAttachment.objects.filter(policy=mine, user__account=account), "policy")
+        + _count(GroupPolicyAttachment.objects.filter(policy=mine, group__account=account), "policy")
+        + _count(RolePolicyAttachment.objects.filter(policy=mine, role__account=account), "policy")
+    )
+    boundaries = _count(
+        user.objects.filter(permissions_boundary=mine, account=account), "permissions_boundary"
+    ) + _count(role.objects.filter(permissions_boundary=mine, account=account), "permissions_boundary")
+    default = PolicyVersion.objects.filter(policy=mine, is_default=True).values("version_id")[:1]
+    return policies.annotate(
+        default_version_id=Subquery(default),
+        attachment_count=attached,
+        permissions_boundary_usage_count=boundaries,
+        is_attachable=Value(True, output_field=BooleanField()),
+    )
+
+
+# The actions.
+
+
+def get_policy(ctx: RequestContext, *, policy_arn: str) -> ManagedPolicy:
+    """GetPolicy: the policy with its default version id and how it is used in the account."""
+    check_policy_arn(policy_arn)
+    policy = policy_by_arn(ctx, policy_arn, annotated=True)
+    authorize_on_policy(ctx, "iam:GetPolicy", policy)
+    return policy
+
+
+def list_policies(
+    ctx: RequestContext,
+    *,
+    scope: str = "All",
+    only_attached: bool = False,
+    path_prefix: str = "/",
+    policy_usage_filter: str | None = None,
+    marker: str | None = None,
+    max_items: int | None = None,
+) -> Page[ManagedPolicy]:
+    """ListPolicies: customer managed (Local), AWS managed (AWS) or both, by name; one query."""
+    _check_choice(scope, "scope", SCOPES)
+    _check_bool(only_attached, "onlyAttached")
+    check_policy_path(path_prefix, "pathPrefix")
+    if policy_usage_filter is not None:
+        _check_choice(policy_usage_filter, "policyUsageFilter", POLICY_USAGES)
+    authorize(ctx, "iam:ListPolicies", f"arn:aws:iam::{ctx.account.account_id}:policy/")
+    policies = {
+        "All": visible_policies(ctx),
+        "AWS": ManagedPolicy.objects.filter(account__isnull=True),
+        "Local": ManagedPolicy.objects.filter(account=ctx.account),
+    }[scope].filter(path__startswith=path_prefix)
+    policies = with_usage(policies, ctx)
+    if only_attached or policy_usage_filter == "PermissionsPolicy":
+        policies = policies.filter(attachment_count__gt=0)
+    if policy_usage_filter == "PermissionsBoundary":
+        policies = policies.filter(permissions_boundary_usage_count__gt=0)
+    return paginate(policies.order_by("policy_name", "pk"), marker, max_items)
+
+
+def get_policy_version(ctx: RequestContext, *, policy_arn: str, version_id: str) -> PolicyVersion:
+    """GetPolicyVersion: one version, with its document exactly as it was stored."""
+    check_policy_arn(policy_arn)
+    check_version_id(version_id)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:GetPolicyVersion", policy)
+    version = PolicyVersion.objects.filter(policy=policy, version_id=version_id).first()
+    if version is None:
+        raise missing_version(policy_arn, version_id)
+    return version
+
+
+def list_policy_versions(
+    ctx: RequestContext, *, policy_arn: str, marker: str | None = None, max_items: int | None = None
+) -> Page[PolicyVersion]:
+    """ListPolicyVersions, newest first as in AWS; two queries."""
+    check_policy_arn(policy_arn)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:ListPolicyVersions", policy)
+    return paginate(
+        PolicyVersion.objects.filter(policy=policy).order_by("-created", "-pk"), marker, max_items
+    )
+
+
+@dataclass(frozen=True)
+class EntitiesForPolicy:
+    """ListEntitiesForPolicy's answer: one page across groups, then users, then roles."""
+
+    groups: list
+    users: list
+    roles: list
+    is_truncated: bool
+    marker: str | None
+
+
+class _Concatenation:
+    """Querysets read as one list, one after the other; only the slice asked for is fetched.
+
+    At most two queries per queryset whatever the number of rows, so a page costs a constant number.
+    """
+
+    def __init__(self, parts: list[tuple[str, QuerySet]]):
+        self.parts = parts
+
+    def __getitem__(self, window: slice) -> list[tuple[str, models.Model]]:
+        skip, want = window.start or 0, window.stop - (window.start or 0)
+        rows: list[tuple[str, models.Model]] = []
+        for kind, queryset in self.parts:
+            if want <= 0:
+                break
+            found = list(queryset[skip : skip + want])
+            if found:
+                skip, want = 0, want - len(found)
+                rows += [(kind, entity) for entity in found]
+            elif skip:
+                skip = max(0, skip - queryset.count())
+        return rows
+
+
+def list_entities_for_policy(
+    ctx: RequestContext,
+    *,
+    policy_arn: str,
+    entity_filter: str | None = None,
+    path_prefix: str = "/",
+    policy_usage_filter: str | None = None,
+    marker: str | None = None,
+    max_items: int | None = None,
+) -> EntitiesForPolicy:
+    """ListEntitiesForPolicy: the account's groups, users and roles the policy is attached to (or is
+    the permissions boundary of), each kind by name; a constant number of queries.
+
+    EntityFilter LocalManagedPolicy / AWSManagedPolicy name no entities, so they list none.
+    """
+    check_policy_arn(policy_arn)
+    if entity_filter is not None:
+        _check_choice(entity_filter, "entityFilter", ENTITY_FILTERS)
+    validation.path(path_prefix, "pathPrefix")
+    if policy_usage_filter is not None:
+        _check_choice(policy_usage_filter, "policyUsageFilter", POLICY_USAGES)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:ListEntitiesForPolicy", policy)
+
+    as_policy = policy_usage_filter in (None, "PermissionsPolicy")
+    as_boundary = policy_usage_filter in (None, "PermissionsBoundary")
+    parts: list[tuple[str, QuerySet]] = []
+    for kind, attachment, field in [
+        ("Group", GroupPolicyAttachment, "group"),
+        ("User", UserPolicyAttachment, "user"),
+        ("Role", RolePolicyAttachment, "role"),
+    ]:
+        if entity_filter not in (None, kind):
+            continue
+        uses = [Q(pk__in=attachment.objects.filter(policy=policy).values(field))] if as_policy else []
+        if as_boundary and kind != "Group":  # groups have no permissions boundary
+            uses.append(Q(permissions_boundary=policy))
+        if not uses:
+            continue
+        entities = (
+            _entity_model(attachment, field)
+            .objects.select_related("account")
+            .filter(reduce(operator.or_, uses), account=ctx.account, path__startswith=path_prefix)
+        )
+        parts.append((kind, entities.order_by(f"{field}_name", "pk")))
+    page = paginate(_Concatenation(parts), marker, max_items)  # type: ignore[arg-type]
+    by_kind: dict[str, list] = {"Group": [], "User": [], "Role": []}
+    for kind, entity in page.items:
+        by_kind[kind].append(entity)
+    return EntitiesForPolicy(
+        by_kind["Group"], by_kind["User"], by_kind["Role"], page.is_truncated, page.marker
+    )
+
+
+def list_policy_tags(
+    ctx: RequestContext, *, policy_arn: str, marker: str | None = None, max_items: int | None = None
+) -> Page[tuple[str, str]]:
+    """ListPolicyTags: (key, value) pairs ordered by key (PostgreSQL's jsonb keeps no insertion order)."""
+    check_policy_arn(policy_arn)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:ListPolicyTags", policy)
+    return paginate(sorted(policy.tags.items(), key=lambda tag: tag[0].lower()), marker, max_items)

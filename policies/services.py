@@ -1,0 +1,286 @@
+"""Managed policy writes: CreatePolicy, DeletePolicy, CreatePolicyVersion, DeletePolicyVersion,
+SetDefaultPolicyVersion, TagPolicy, UntagPolicy.
+
+A version's document never changes once stored. Which version is the default decides what every
+attached principal may do, so a write that changes it bumps the account's authorization generation
+in its own transaction (a customer managed policy can only be attached in its own account). Version
+writes lock the policy row: racing requests cannot pass the five-version limit together, nor pick
+the same version id. AWS managed policies (account NULL) can be read and attached, never changed.
+"""
+
+from __future__ import annotations
+
+from accounts import audit
+from accounts.authz import authorize, bump_generation
+from accounts.context import RequestContext
+from iam_portal import validation
+from iam_portal.errors import (
+    DeleteConflictError,
+    EntityAlreadyExistsError,
+    InvalidInputError,
+    LimitExceededError,
+    NoSuchEntityError,
+    validation_error,
+)
+
+from .documents import check_document
+from .managed import new_policy_id, version_number
+from .models import (
+    GroupPolicyAttachment,
+    ManagedPolicy,
+    PolicyVersion,
+    RolePolicyAttachment,
+    UserPolicyAttachment,
+)
+from .selectors import (
+    authorize_on_policy,
+    check_policy_arn,
+    check_policy_path,
+    check_version_id,
+    missing_version,
+    policy_by_arn,
+)
+
+# accounts.quotas holds these; policies may import only the accounts kernel, so they are mirrored
+# here (tests/policies/test_services.py checks that they agree).
+MAX_POLICIES_PER_ACCOUNT = 1500  # quotas.POLICIES_QUOTA
+MAX_VERSIONS_PER_POLICY = 5  # quotas.VERSIONS_PER_POLICY_QUOTA
+MAX_POLICY_SIZE = 6144  # quotas.POLICY_SIZE_QUOTA, characters other than white space
+POLICY_NAME_MAX = 128
+MAX_DESCRIPTION_LENGTH = 1000
+
+
+def _document(document: object) -> str:
+    check_document(
+        document,
+        kind="identity",
+        max_size=MAX_POLICY_SIZE,
+        too_large=f"Cannot exceed quota for PolicySize: {MAX_POLICY_SIZE}",
+    )
+    return document  # type: ignore[return-value]
+
+
+def _description(value: object) -> str:
+    if not isinstance(value, str):
+        raise validation_error(value, "description", "not be null")
+    if len(value) > MAX_DESCRIPTION_LENGTH:
+        raise validation_error(
+            value, "description", f"have length less than or equal to {MAX_DESCRIPTION_LENGTH}"
+        )
+    return value
+
+
+def _refuse_aws_managed(policy: ManagedPolicy) -> None:
+    if policy.account_id is None:
+        raise InvalidInputError("Cannot modify an AWS managed policy.")
+
+
+def _lock(policy: ManagedPolicy) -> ManagedPolicy:
+    """The policy's row, locked for the rest of the transaction (it may have gone since the lookup)."""
+    locked = ManagedPolicy.objects.select_for_update().filter(pk=policy.pk).first()
+    if locked is None:
+        raise NoSuchEntityError(f"Policy {policy.arn} was not found.")
+    return locked
+
+
+def _name_taken(ctx: RequestContext, policy_name: str) -> bool:
+    return ManagedPolicy.objects.filter(account=ctx.account, policy_name__iexact=policy_name).exists()
+
+
+def create_policy(
+    ctx: RequestContext,
+    *,
+    policy_name: str,
+    policy_document: str,
+    path: str = "/",
+    description: str | None = None,
+    tags: list[dict] | None = None,
+) -> ManagedPolicy:
+    """CreatePolicy: a customer managed policy whose v1 is the default version."""
+    validation.name(policy_name, "policyName", POLICY_NAME_MAX)
+    check_policy_path(path)
+    if description is not None:
+        _description(description)
+    tag_values = validation.tags(tags or [])
+    _document(policy_document)
+    arn = f"arn:aws:iam::{ctx.account.account_id}:policy{path}{policy_name}"
+    authorize(ctx, "iam:CreatePolicy", arn, validation.tag_context(tag_values) if tag_values else None)
+    already = EntityAlreadyExistsError(
+        f"A policy called {policy_name} already exists. Duplicate names are not allowed."
+    )
+    with audit.write(
+        ctx,
+        "iam:CreatePolicy",
+        arn,
+        on_integrity_error=already,
+        policy_name=policy_name,
+        path=path,
+        description=description,
+        policy_document=policy_document,
+        tags=tag_values or None,
+    ):
+        # The account row serializes creations, so the quota and the name check cannot race
+        # (the Account model is reached through the context: policies may not import it).
+        type(ctx.account).objects.select_for_update().get(pk=ctx.account.pk)
+        if _name_taken(ctx, policy_name):
+            raise already
+        if ManagedPolicy.objects.filter(account=ctx.account).count() >= MAX_POLICIES_PER_ACCOUNT:
+            raise LimitExceededError(
+                f"Cannot exceed quota for PoliciesPerAccount: {MAX_POLICIES_PER_ACCOUNT}"
+            )
+        policy = ManagedPolicy.objects.create(
+            account=ctx.account,
+            policy_name=policy_name,
+            path=path,
+            policy_id=new_policy_id(),
+            arn=arn,
+            description=description or "",
+            tags=tag_values,
+        )
+        PolicyVersion.objects.create(
+            policy=policy, version_id="v1", document=policy_document, is_default=True
+        )
+    # What GetPolicy would compute: a new policy is attached nowhere.
+    policy.default_version_id, policy.is_attachable = "v1", True
+    policy.attachment_count = policy.permissions_boundary_usage_count = 0
+    return policy
+
+
+def _in_use(policy: ManagedPolicy) -> bool:
+    """Attached to a user, group or role, or the permissions boundary of a user or role."""
+    if any(
+        model.objects.filter(policy=policy).exists()
+        for model in (UserPolicyAttachment, GroupPolicyAttachment, RolePolicyAttachment)
+    ):
+        return True
+    return any(
+        attachment._meta.get_field(field).related_model.objects.filter(permissions_boundary=policy).exists()
+        for attachment, field in ((UserPolicyAttachment, "user"), (RolePolicyAttachment, "role"))
+    )
+
+
+def delete_policy(ctx: RequestContext, *, policy_arn: str) -> None:
+    """DeletePolicy: only once it is attached nowhere and has no version but the default one."""
+    check_policy_arn(policy_arn)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:DeletePolicy", policy)
+    with audit.write(ctx, "iam:DeletePolicy", policy.arn, policy_arn=policy_arn):
+        _refuse_aws_managed(policy)
+        locked = _lock(policy)  # a racing attach either committed (we see it) or waits and then fails
+        if _in_use(locked):
+            raise DeleteConflictError("Cannot delete a policy attached to entities.")
+        if PolicyVersion.objects.filter(policy=locked, is_default=False).exists():
+            raise DeleteConflictError(
+                "This policy has more than one version. Before you delete a policy, you must delete the "
+                "policy's non-default versions."
+            )
+        locked.delete()
+
+
+def create_policy_version(
+    ctx: RequestContext, *, policy_arn: str, policy_document: str, set_as_default: bool = False
+) -> PolicyVersion:
+    """CreatePolicyVersion: at most five versions; ids v1, v2, … in order of creation."""
+    check_policy_arn(policy_arn)
+    if not isinstance(set_as_default, bool):
+        raise validation_error(set_as_default, "setAsDefault", "be a boolean")
+    _document(policy_document)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:CreatePolicyVersion", policy)
+    with audit.write(
+        ctx,
+        "iam:CreatePolicyVersion",
+        policy.arn,
+        policy_arn=policy_arn,
+        policy_document=policy_document,
+        set_as_default=set_as_default,
+    ):
+        _refuse_aws_managed(policy)
+        locked = _lock(policy)  # racing creations count and number versions one at a time
+        existing = list(PolicyVersion.objects.filter(policy=locked).values_list("version_id", flat=True))
+        if len(existing) >= MAX_VERSIONS_PER_POLICY:
+            raise LimitExceededError(
+                f"A managed policy can have up to {MAX_VERSIONS_PER_POLICY} versions. Before you create a "
+                "new version, you must delete an existing version."
+            )
+        number = max(max(map(version_number, existing), default=0), locked.last_version_number) + 1
+        if set_as_default:
+            PolicyVersion.objects.filter(policy=locked, is_default=True).update(is_default=False)
+        version = PolicyVersion.objects.create(
+            policy=locked, version_id=f"v{number}", document=policy_document, is_default=set_as_default
+        )
+        locked.updated = version.created  # UpdateDate: when the newest version was created
+        locked.last_version_number = number
+        locked.save(update_fields=["updated", "last_version_number"])
+        if set_as_default:
+            bump_generation(ctx.account)  # attached principals may now do other things
+    return version
+
+
+def _version(policy: ManagedPolicy, policy_arn: str, version_id: str) -> PolicyVersion:
+    version = PolicyVersion.objects.filter(policy=policy, version_id=version_id).first()
+    if version is None:
+        raise missing_version(policy_arn, version_id)
+    return version
+
+
+def delete_policy_version(ctx: RequestContext, *, policy_arn: str, version_id: str) -> None:
+    """DeletePolicyVersion: any version but the default one."""
+    check_policy_arn(policy_arn)
+    check_version_id(version_id)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:DeletePolicyVersion", policy)
+    with audit.write(
+        ctx, "iam:DeletePolicyVersion", policy.arn, policy_arn=policy_arn, version_id=version_id
+    ):
+        _refuse_aws_managed(policy)
+        version = _version(_lock(policy), policy_arn, version_id)
+        if version.is_default:
+            raise DeleteConflictError("Cannot delete the default version of a policy.")
+        version.delete()
+
+
+def set_default_policy_version(ctx: RequestContext, *, policy_arn: str, version_id: str) -> None:
+    """SetDefaultPolicyVersion: the operative version for every principal the policy is attached to."""
+    check_policy_arn(policy_arn)
+    check_version_id(version_id)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:SetDefaultPolicyVersion", policy)
+    with audit.write(
+        ctx, "iam:SetDefaultPolicyVersion", policy.arn, policy_arn=policy_arn, version_id=version_id
+    ):
+        _refuse_aws_managed(policy)
+        locked = _lock(policy)
+        version = _version(locked, policy_arn, version_id)
+        if version.is_default:
+            return
+        # The old default first: at most one default version per policy (a database constraint).
+        PolicyVersion.objects.filter(policy=locked, is_default=True).update(is_default=False)
+        PolicyVersion.objects.filter(pk=version.pk).update(is_default=True)
+        bump_generation(ctx.account)  # attached principals may now do other things
+
+
+def tag_policy(ctx: RequestContext, *, policy_arn: str, tags: list[dict]) -> None:
+    """TagPolicy: a key that exists (in any case) gets the new value; at most 50 tags."""
+    check_policy_arn(policy_arn)
+    tag_values = validation.tags(tags)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:TagPolicy", policy, validation.tag_context(tag_values))
+    with audit.write(ctx, "iam:TagPolicy", policy.arn, policy_arn=policy_arn, tags=tag_values):
+        _refuse_aws_managed(policy)
+        locked = _lock(policy)
+        locked.tags = validation.merge_tags(locked.tags, tag_values)
+        locked.save(update_fields=["tags"])
+
+
+def untag_policy(ctx: RequestContext, *, policy_arn: str, tag_keys: list[str]) -> None:
+    """UntagPolicy: keys that are not there are ignored, as in AWS."""
+    check_policy_arn(policy_arn)
+    keys = validation.tag_keys(tag_keys)
+    policy = policy_by_arn(ctx, policy_arn)
+    authorize_on_policy(ctx, "iam:UntagPolicy", policy, {"aws:TagKeys": keys})
+    with audit.write(ctx, "iam:UntagPolicy", policy.arn, policy_arn=policy_arn, tag_keys=keys):
+        _refuse_aws_managed(policy)
+        locked = _lock(policy)
+        locked.tags = validation.remove_tags(locked.tags, keys)
+        locked.save(update_fields=["tags"])
