@@ -50,6 +50,20 @@ def path_prefix(value: object, member: str = "pathPrefix") -> str:
     return value
 
 
+ROLE_DESCRIPTION = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
+
+
+def description(value: object, member: str = "description", pattern: str | None = None) -> str:
+    """A role or policy description: at most 1,000 characters (of `pattern`, when the model has one)."""
+    if not isinstance(value, str):
+        raise validation_error(value, member, "not be null")
+    if len(value) > 1000:
+        raise validation_error(value, member, "have length less than or equal to 1000")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise validation_error(value, member, f"satisfy regular expression pattern: {pattern}")
+    return value
+
+
 def _tag_text_ok(text: str) -> bool:
     """[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]: letters, separators, numbers and a little punctuation."""
     return all(ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LZN" for ch in text)

@@ -47,7 +47,6 @@ MAX_POLICIES_PER_ACCOUNT = 1500  # quotas.POLICIES_QUOTA
 MAX_VERSIONS_PER_POLICY = 5  # quotas.VERSIONS_PER_POLICY_QUOTA
 MAX_POLICY_SIZE = 6144  # quotas.POLICY_SIZE_QUOTA, characters other than white space
 POLICY_NAME_MAX = 128
-MAX_DESCRIPTION_LENGTH = 1000
 
 
 def _document(document: object) -> str:
@@ -58,16 +57,6 @@ def _document(document: object) -> str:
         too_large=f"Cannot exceed quota for PolicySize: {MAX_POLICY_SIZE}",
     )
     return document  # type: ignore[return-value]
-
-
-def _description(value: object) -> str:
-    if not isinstance(value, str):
-        raise validation_error(value, "description", "not be null")
-    if len(value) > MAX_DESCRIPTION_LENGTH:
-        raise validation_error(
-            value, "description", f"have length less than or equal to {MAX_DESCRIPTION_LENGTH}"
-        )
-    return value
 
 
 def _refuse_aws_managed(policy: ManagedPolicy) -> None:
@@ -100,7 +89,7 @@ def create_policy(
     validation.name(policy_name, "policyName", POLICY_NAME_MAX)
     check_policy_path(path)
     if description is not None:
-        _description(description)
+        validation.description(description)
     tag_values = validation.tags(tags or [])
     _document(policy_document)
     arn = f"arn:aws:iam::{ctx.account.account_id}:policy{path}{policy_name}"

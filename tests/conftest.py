@@ -27,3 +27,24 @@ def pytest_collection_modifyitems(config, items):
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
+
+
+@pytest.fixture
+def root():
+    """The root user of a new account."""
+    from tests import factories
+
+    return factories.root_user()
+
+
+@pytest.fixture
+def ctx(root):
+    """A request by that root user."""
+    from tests import factories
+
+    return factories.root_context(root)
+
+
+@pytest.fixture
+def acct(ctx) -> str:
+    return ctx.account.account_id

@@ -6,7 +6,7 @@ import itertools
 import json
 
 from accounts.context import RequestContext, system_context
-from accounts.models import Account, Group, User, unique_id
+from accounts.models import Account, AuditEvent, Group, User, unique_id
 from accounts.services.account import create_account
 from policies.models import GroupPolicy, GroupPolicyAttachment, ManagedPolicy, PolicyVersion, UserPolicy
 
@@ -78,3 +78,20 @@ def _bump(account: Account) -> None:
     from accounts.authz import bump_generation
 
     bump_generation(account)
+
+
+def events(action: str) -> list[tuple[str, str]]:
+    """(outcome, error code) of the audit events of one action, oldest first."""
+    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
+
+
+def generation(ctx: RequestContext) -> int:
+    return Account.objects.values_list("authz_generation", flat=True).get(pk=ctx.account.pk)
+
+
+def denial(acct: str, caller: str, action: str, resource: str) -> str:
+    """AWS's AccessDenied message for an IAM user that no policy allows."""
+    return (
+        f"User: arn:aws:iam::{acct}:user/{caller} is not authorized to perform: {action} on resource: "
+        f"{resource} because no identity-based policy allows the {action} action"
+    )

@@ -7,65 +7,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessKey',
+            name="AccessKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access_key_id', models.CharField(max_length=128, unique=True)),
-                ('secret_ciphertext', models.TextField()),
-                ('status', models.CharField(choices=[('Active', 'Active'), ('Inactive', 'Inactive')], default='Active', max_length=8)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_used_date', models.DateTimeField(blank=True, null=True)),
-                ('last_used_service', models.CharField(blank=True, max_length=64)),
-                ('last_used_region', models.CharField(blank=True, max_length=32)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='access_keys', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("access_key_id", models.CharField(max_length=128, unique=True)),
+                ("secret_ciphertext", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("Active", "Active"), ("Inactive", "Inactive")],
+                        default="Active",
+                        max_length=8,
+                    ),
+                ),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_used_date", models.DateTimeField(blank=True, null=True)),
+                ("last_used_service", models.CharField(blank=True, max_length=64)),
+                ("last_used_region", models.CharField(blank=True, max_length=32)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="access_keys",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created', 'pk'],
+                "ordering": ["created", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='LoginProfile',
+            name="LoginProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('password_reset_required', models.BooleanField(default=False)),
-                ('password_changed', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='login_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("password_reset_required", models.BooleanField(default=False)),
+                ("password_changed", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="login_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PasswordHistory',
+            name="PasswordHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password_hash', models.CharField(max_length=256)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='password_history', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password_hash", models.CharField(max_length=256)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="password_history",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-pk'],
+                "ordering": ["-created", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PasswordPolicy',
+            name="PasswordPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minimum_password_length', models.PositiveSmallIntegerField(default=6)),
-                ('require_symbols', models.BooleanField(default=False)),
-                ('require_numbers', models.BooleanField(default=False)),
-                ('require_uppercase_characters', models.BooleanField(default=False)),
-                ('require_lowercase_characters', models.BooleanField(default=False)),
-                ('allow_users_to_change_password', models.BooleanField(default=False)),
-                ('max_password_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('password_reuse_prevention', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('hard_expiry', models.BooleanField(default=False)),
-                ('account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='password_policy', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("minimum_password_length", models.PositiveSmallIntegerField(default=6)),
+                ("require_symbols", models.BooleanField(default=False)),
+                ("require_numbers", models.BooleanField(default=False)),
+                ("require_uppercase_characters", models.BooleanField(default=False)),
+                ("require_lowercase_characters", models.BooleanField(default=False)),
+                ("allow_users_to_change_password", models.BooleanField(default=False)),
+                ("max_password_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("password_reuse_prevention", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("hard_expiry", models.BooleanField(default=False)),
+                (
+                    "account",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="password_policy",
+                        to="accounts.account",
+                    ),
+                ),
             ],
         ),
     ]

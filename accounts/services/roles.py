@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from iam_portal import validation
 from iam_portal.errors import (
     DeleteConflictError,
@@ -23,10 +21,7 @@ from ..models import Account, Role, unique_id
 MAX_ROLES_PER_ACCOUNT = quotas.ROLES_QUOTA
 ROLE_NAME_MAX = 64
 MAX_TRUST_POLICY_SIZE = quotas.ASSUME_ROLE_POLICY_SIZE_QUOTA  # non-whitespace characters (ACLSizePerRole)
-MAX_DESCRIPTION_LENGTH = 1000
 MIN_SESSION_DURATION, MAX_SESSION_DURATION = 3600, 43200
-
-_DESCRIPTION = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
 
 
 def _trust_policy(document: object, member: str) -> str:
@@ -39,22 +34,6 @@ def _trust_policy(document: object, member: str) -> str:
         too_large=f"Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}",
     )
     return document  # type: ignore[return-value]
-
-
-def _description(value: object) -> str:
-    if not isinstance(value, str):
-        raise validation_error(value, "description", "not be null")
-    if len(value) > MAX_DESCRIPTION_LENGTH:
-        raise validation_error(
-            value, "description", f"have length less than or equal to {MAX_DESCRIPTION_LENGTH}"
-        )
-    if not _DESCRIPTION.fullmatch(value):
-        raise validation_error(
-            value,
-            "description",
-            r"satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*",
-        )
-    return value
 
 
 def _max_session_duration(value: object) -> int:
@@ -99,7 +78,7 @@ def create_role(
     validation.path(path)
     _trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
     if description is not None:
-        _description(description)
+        validation.description(description, pattern=validation.ROLE_DESCRIPTION)
     duration = MIN_SESSION_DURATION if max_session_duration is None else max_session_duration
     _max_session_duration(duration)
     tag_values = validation.tags(tags or [])
@@ -153,7 +132,7 @@ def update_role(
     """UpdateRole: the description and/or the maximum session duration; omitted members stay."""
     validation.name(role_name, "roleName", ROLE_NAME_MAX)
     if description is not None:
-        _description(description)
+        validation.description(description, pattern=validation.ROLE_DESCRIPTION)
     if max_session_duration is not None:
         _max_session_duration(max_session_duration)
     role = lookups.role_by_name(ctx.account, role_name)

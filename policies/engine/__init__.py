@@ -1,8 +1,8 @@
 """The policy engine: parse, validate, evaluate and explain AWS policy documents (standard library only).
 
-    policy = parse_policy(text, kind="identity")          # raises PolicyError with located findings
-    decision = PolicySet([policy]).evaluate(Request(principal, action, resource, context))
-    findings = lint_policy(text)                          # Access Analyzer-style findings
+policy = parse_policy(text, kind="identity")          # raises PolicyError with located findings
+decision = PolicySet([policy]).evaluate(Request(principal, action, resource, context))
+findings = lint_policy(text)                          # Access Analyzer-style findings
 """
 
 from .document import Finding, Policy, PolicyError, parse_policy

@@ -231,24 +231,28 @@ def _static_holds(key_lc: str, test: Test, op: ParsedOperator) -> Callable[[Cont
     """`Clause.holds` for values without variables, with the same rules, specialised per operator."""
     negated, if_exists = op.info.negated, op.if_exists
     if op.qualifier == "ForAllValues":
+
         def holds(context: Context) -> bool:
             raw = context.get(key_lc)
             if raw is None:
                 return True
             return test(raw) != negated if raw.__class__ is str else all(test(v) != negated for v in raw)
     elif op.qualifier == "ForAnyValue":
+
         def holds(context: Context) -> bool:
             raw = context.get(key_lc)
             if raw is None:
                 return False
             return test(raw) != negated if raw.__class__ is str else any(test(v) != negated for v in raw)
     elif negated:
+
         def holds(context: Context) -> bool:
             raw = context.get(key_lc)
             if raw is None:
                 return True
             return not test(raw) if raw.__class__ is str else not any(map(test, raw))
     else:
+
         def holds(context: Context) -> bool:
             raw = context.get(key_lc)
             if raw is None:
@@ -256,6 +260,7 @@ def _static_holds(key_lc: str, test: Test, op: ParsedOperator) -> Callable[[Cont
             if raw.__class__ is str:
                 return test(raw)
             return any(map(test, raw)) if raw else if_exists
+
     return holds
 
 

@@ -21,8 +21,17 @@ VERSIONS = ("2012-10-17", "2008-10-17")
 VARIABLES_VERSION = "2012-10-17"
 KINDS = ("identity", "resource", "trust")  # a permissions boundary is an identity policy
 TOP_ELEMENTS = ("Version", "Id", "Statement")
-STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
-                      "Resource", "NotResource", "Condition")
+STATEMENT_ELEMENTS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 
 _ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?_\-]+$")
@@ -62,8 +71,15 @@ class Finding:
         return f"{self.title}: {self.detail}" + ("" if where == " ()" else where)
 
     def as_dict(self) -> dict[str, object]:
-        return {"severity": self.severity, "code": self.code, "title": self.title,
-                "detail": self.detail, "path": self.json_path, "line": self.line, "column": self.column}
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+            "path": self.json_path,
+            "line": self.line,
+            "column": self.column,
+        }
 
 
 class PolicyError(ValueError):
@@ -119,17 +135,23 @@ class Statement:
         return all(clause.holds(context) for clause in self.clauses)
 
 
-def _resource_test(resources: tuple[ResourcePattern, ...] | None,
-                   negated: bool) -> Callable[[str, Context], bool]:
+def _resource_test(
+    resources: tuple[ResourcePattern, ...] | None, negated: bool
+) -> Callable[[str, Context], bool]:
     """Whether a statement's Resource / NotResource covers a resource, compiled once."""
     if resources is None:
         return lambda resource, context: True
     if all(r.matcher for r in resources):
         static = any_of([r.matcher for r in resources])  # type: ignore[misc]
-        return (lambda resource, context: not static(resource)) if negated else (
-            lambda resource, context: static(resource))
-    tests = [_template_test(r) if r.template else (lambda resource, context, m=r.matcher: m(resource))
-             for r in resources]
+        return (
+            (lambda resource, context: not static(resource))
+            if negated
+            else (lambda resource, context: static(resource))
+        )
+    tests = [
+        _template_test(r) if r.template else (lambda resource, context, m=r.matcher: m(resource))
+        for r in resources
+    ]
 
     def test(resource: str, context: Context) -> bool:
         return any(one(resource, context) for one in tests) != negated
@@ -210,9 +232,15 @@ def read_document(document: str | dict | object) -> tuple[jsontext.Node | None, 
 
 def _located_syntax(exc: jsontext.JsonSyntaxError) -> Finding:
     p = exc.position
-    return Finding("ERROR", "JSON_SYNTAX_ERROR", "Json syntax error",
-                   f"Fix the JSON syntax error at index {p.offset} line {p.line} column {p.column}: "
-                   f"{exc.message}.", (), p.line, p.column)
+    return Finding(
+        "ERROR",
+        "JSON_SYNTAX_ERROR",
+        "Json syntax error",
+        f"Fix the JSON syntax error at index {p.offset} line {p.line} column {p.column}: {exc.message}.",
+        (),
+        p.line,
+        p.column,
+    )
 
 
 def _syntax(detail: str) -> Finding:
@@ -254,48 +282,83 @@ class _Validator:
         self.variables = False
 
     def error(self, code: str, title: str, detail: str, path: Path, at: jsontext.Position | None) -> None:
-        self.findings.append(Finding("ERROR", code, title, detail, path,
-                                     at.line if at else None, at.column if at else None))
+        self.findings.append(
+            Finding("ERROR", code, title, detail, path, at.line if at else None, at.column if at else None)
+        )
 
     def run(self, tree: jsontext.Node) -> list[Finding]:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
         if not isinstance(tree.value, dict):
-            self.error("INVALID_POLICY", "Invalid policy", "The policy document must be a JSON object.",
-                       (), tree.start)
+            self.error(
+                "INVALID_POLICY",
+                "Invalid policy",
+                "The policy document must be a JSON object.",
+                (),
+                tree.start,
+            )
             return self.findings
         top: dict[str, jsontext.Node] = tree.value
         for key in top:
             if key not in TOP_ELEMENTS:
-                self.error("UNSUPPORTED_ELEMENT", "Unsupported element",
-                           f"The element {key} is not supported at the top of a policy. "
-                           f"Use {', '.join(TOP_ELEMENTS)}.", (key,), tree.key_positions[key])
+                self.error(
+                    "UNSUPPORTED_ELEMENT",
+                    "Unsupported element",
+                    f"The element {key} is not supported at the top of a policy. "
+                    f"Use {', '.join(TOP_ELEMENTS)}.",
+                    (key,),
+                    tree.key_positions[key],
+                )
         version = top.get("Version")
         if version is not None:
             if version.value not in VERSIONS:
-                self.error("INVALID_VERSION", "Invalid version",
-                           f"The version {json.dumps(version.plain())} is not valid. Use one of the "
-                           f"following versions: {', '.join(VERSIONS)}", ("Version",), version.start)
+                self.error(
+                    "INVALID_VERSION",
+                    "Invalid version",
+                    f"The version {json.dumps(version.plain())} is not valid. Use one of the "
+                    f"following versions: {', '.join(VERSIONS)}",
+                    ("Version",),
+                    version.start,
+                )
             self.variables = version.value == VARIABLES_VERSION
         if "Id" in top and not isinstance(top["Id"].value, str):
             self.error("INVALID_ID", "Invalid Id", "The Id must be a string.", ("Id",), top["Id"].start)
         statement = top.get("Statement")
         if statement is None:
-            self.error("MISSING_STATEMENT", "Missing statement",
-                       "Add a Statement element: a policy needs at least one statement.", (), tree.start)
+            self.error(
+                "MISSING_STATEMENT",
+                "Missing statement",
+                "Add a Statement element: a policy needs at least one statement.",
+                (),
+                tree.start,
+            )
             return self.findings
         if isinstance(statement.value, list):
             if not statement.value:
-                self.error("MISSING_STATEMENT", "Missing statement",
-                           "The Statement array is empty: add at least one statement.",
-                           ("Statement",), statement.start)
+                self.error(
+                    "MISSING_STATEMENT",
+                    "Missing statement",
+                    "The Statement array is empty: add at least one statement.",
+                    ("Statement",),
+                    statement.start,
+                )
             for i, item in enumerate(statement.value):
                 if not isinstance(item.value, dict):
-                    self.error("INVALID_STATEMENT", "Invalid statement",
-                               "Each statement must be a JSON object.", ("Statement", i), item.start)
+                    self.error(
+                        "INVALID_STATEMENT",
+                        "Invalid statement",
+                        "Each statement must be a JSON object.",
+                        ("Statement", i),
+                        item.start,
+                    )
         elif not isinstance(statement.value, dict):
-            self.error("INVALID_STATEMENT", "Invalid statement",
-                       "Statement must be an object or an array of objects.", ("Statement",), statement.start)
+            self.error(
+                "INVALID_STATEMENT",
+                "Invalid statement",
+                "Statement must be an object or an array of objects.",
+                ("Statement",),
+                statement.start,
+            )
         sids: dict[str, Path] = {}
         for path, node in statement_nodes(tree):
             self.statement(path, node, sids)
@@ -305,34 +368,54 @@ class _Validator:
         st: dict[str, jsontext.Node] = node.value  # type: ignore[assignment]
         for key in st:
             if key not in STATEMENT_ELEMENTS:
-                self.error("UNSUPPORTED_ELEMENT", "Unsupported element",
-                           f"The element {key} is not supported in a statement.", (*path, key),
-                           node.key_positions[key])
+                self.error(
+                    "UNSUPPORTED_ELEMENT",
+                    "Unsupported element",
+                    f"The element {key} is not supported in a statement.",
+                    (*path, key),
+                    node.key_positions[key],
+                )
         self.sid(path, st.get("Sid"), sids)
         effect = st.get("Effect")
         if effect is None:
-            self.error("MISSING_EFFECT", "Missing effect", "Add an Effect element: Allow or Deny.",
-                       path, node.start)
+            self.error(
+                "MISSING_EFFECT", "Missing effect", "Add an Effect element: Allow or Deny.", path, node.start
+            )
         elif effect.value not in ("Allow", "Deny"):
-            self.error("INVALID_EFFECT", "Invalid effect",
-                       f"The effect {json.dumps(effect.plain())} is not valid. Use Allow or Deny "
-                       "(they are case sensitive).", (*path, "Effect"), effect.start)
+            self.error(
+                "INVALID_EFFECT",
+                "Invalid effect",
+                f"The effect {json.dumps(effect.plain())} is not valid. Use Allow or Deny "
+                "(they are case sensitive).",
+                (*path, "Effect"),
+                effect.start,
+            )
         self.pair(path, node, "Action", "NotAction", required=True, check=self.action)
         if self.kind == "trust":
             for key in ("Resource", "NotResource"):
                 if key in st:
-                    self.error("ROLE_TRUST_POLICY_SYNTAX_ERROR", "Role trust policy syntax error",
-                               f"A role trust policy must not have a {key} element.", (*path, key),
-                               node.key_positions[key])
+                    self.error(
+                        "ROLE_TRUST_POLICY_SYNTAX_ERROR",
+                        "Role trust policy syntax error",
+                        f"A role trust policy must not have a {key} element.",
+                        (*path, key),
+                        node.key_positions[key],
+                    )
         else:
-            self.pair(path, node, "Resource", "NotResource", required=self.kind == "identity",
-                      check=self.resource)
+            self.pair(
+                path, node, "Resource", "NotResource", required=self.kind == "identity", check=self.resource
+            )
         if self.kind == "identity":
             for key in ("Principal", "NotPrincipal"):
                 if key in st:
-                    self.error("UNSUPPORTED_ELEMENT", "Unsupported element",
-                               f"An identity-based policy must not have a {key} element: it applies to "
-                               "the identity it is attached to.", (*path, key), node.key_positions[key])
+                    self.error(
+                        "UNSUPPORTED_ELEMENT",
+                        "Unsupported element",
+                        f"An identity-based policy must not have a {key} element: it applies to "
+                        "the identity it is attached to.",
+                        (*path, key),
+                        node.key_positions[key],
+                    )
         else:
             self.pair(path, node, "Principal", "NotPrincipal", required=True, check=None)
             for key in ("Principal", "NotPrincipal"):
@@ -348,30 +431,49 @@ class _Validator:
             self.error("INVALID_SID", "Invalid Sid", "The Sid must be a string.", (*path, "Sid"), sid.start)
             return
         if self.kind == "identity" and not _SID_IDENTITY.match(sid.value):
-            self.error("UNSUPPORTED_SID", "Unsupported Sid",
-                       f"The Sid {sid.value!r} is not valid: in identity-based policies a Sid may hold "
-                       "only letters A-Z, a-z and digits 0-9.", (*path, "Sid"), sid.start)
+            self.error(
+                "UNSUPPORTED_SID",
+                "Unsupported Sid",
+                f"The Sid {sid.value!r} is not valid: in identity-based policies a Sid may hold "
+                "only letters A-Z, a-z and digits 0-9.",
+                (*path, "Sid"),
+                sid.start,
+            )
         if sid.value and sid.value in sids:
-            self.error("UNIQUE_SIDS_REQUIRED", "Unique Sids required",
-                       f"The Sid {sid.value!r} is used by more than one statement; Sids must be unique "
-                       "within a policy.", (*path, "Sid"), sid.start)
+            self.error(
+                "UNIQUE_SIDS_REQUIRED",
+                "Unique Sids required",
+                f"The Sid {sid.value!r} is used by more than one statement; Sids must be unique "
+                "within a policy.",
+                (*path, "Sid"),
+                sid.start,
+            )
         sids.setdefault(sid.value, path)
 
-    def pair(self, path: Path, node: jsontext.Node, element: str, negated: str, *, required: bool,
-             check) -> None:
+    def pair(
+        self, path: Path, node: jsontext.Node, element: str, negated: str, *, required: bool, check
+    ) -> None:
         st: dict[str, jsontext.Node] = node.value  # type: ignore[assignment]
         if element in st and negated in st:
-            self.error("UNSUPPORTED_ELEMENT_COMBINATION", "Unsupported element combination",
-                       f"A statement can have {element} or {negated}, not both.", (*path, negated),
-                       node.key_positions[negated])
+            self.error(
+                "UNSUPPORTED_ELEMENT_COMBINATION",
+                "Unsupported element combination",
+                f"A statement can have {element} or {negated}, not both.",
+                (*path, negated),
+                node.key_positions[negated],
+            )
         present = element if element in st else negated if negated in st else None
         if present is None:
             if required:
                 code = "MISSING_" + element.upper()
                 article = "an" if element[0] in "AEIOU" else "a"
-                self.error(code, f"Missing {element.lower()}",
-                           f"Add {article} {element} or {negated} element to the statement.",
-                           path, node.start)
+                self.error(
+                    code,
+                    f"Missing {element.lower()}",
+                    f"Add {article} {element} or {negated} element to the statement.",
+                    path,
+                    node.start,
+                )
             return
         if check is None:
             return
@@ -379,8 +481,13 @@ class _Validator:
         for i, item in enumerate(as_list(value)):
             item_path = (*path, present, i) if isinstance(value.value, list) else (*path, present)
             if not isinstance(item.value, str):
-                self.error(f"INVALID_{element.upper()}", f"Invalid {element.lower()}",
-                           f"Each {present} entry must be a string.", item_path, item.start)
+                self.error(
+                    f"INVALID_{element.upper()}",
+                    f"Invalid {element.lower()}",
+                    f"Each {present} entry must be a string.",
+                    item_path,
+                    item.start,
+                )
             else:
                 check(item.value, item_path, item.start)
 
@@ -391,11 +498,15 @@ class _Validator:
             fixed = "".join(action.split())
             detail = f"The action {action!r} contains white space; write it as {fixed!r}."
         elif ":" not in action:
-            detail = (f"The action {action!r} must name its service, as in 'iam:{action}' "
-                      "(service prefix, colon, action name).")
+            detail = (
+                f"The action {action!r} must name its service, as in 'iam:{action}' "
+                "(service prefix, colon, action name)."
+            )
         else:
-            detail = (f"The action {action!r} is not valid: write service:Action using letters, digits, "
-                      "'-', '_' and the wildcards * and ?.")
+            detail = (
+                f"The action {action!r} is not valid: write service:Action using letters, digits, "
+                "'-', '_' and the wildcards * and ?."
+            )
         self.error("INVALID_ACTION", "Invalid action", detail, path, at)
 
     def resource(self, resource: str, path: Path, at: jsontext.Position) -> None:
@@ -404,11 +515,15 @@ class _Validator:
         if resource == "*":
             return
         if not resource.startswith("arn:") or resource.count(":") < 5:
-            self.error("INVALID_ARN", "Invalid ARN",
-                       f"The resource {resource!r} is not valid: use \"*\" or an ARN such as "
-                       "arn:aws:iam::123456789012:user/alice "
-                       "(arn:partition:service:region:account:resource).",
-                       path, at)
+            self.error(
+                "INVALID_ARN",
+                "Invalid ARN",
+                f'The resource {resource!r} is not valid: use "*" or an ARN such as '
+                "arn:aws:iam::123456789012:user/alice "
+                "(arn:partition:service:region:account:resource).",
+                path,
+                at,
+            )
 
     def variable_syntax(self, text: str, path: Path, at: jsontext.Position) -> None:
         try:
@@ -420,68 +535,110 @@ class _Validator:
         if node.value == "*":
             return
         if not isinstance(node.value, dict):
-            self.error("INVALID_PRINCIPAL_FORMAT", "Invalid principal format",
-                       'The principal must be "*" or an object such as '
-                       '{"AWS": "arn:aws:iam::123456789012:root"}.',
-                       path, node.start)
+            self.error(
+                "INVALID_PRINCIPAL_FORMAT",
+                "Invalid principal format",
+                'The principal must be "*" or an object such as {"AWS": "arn:aws:iam::123456789012:root"}.',
+                path,
+                node.start,
+            )
             return
         for key, value in node.value.items():
             if key not in PRINCIPAL_TYPES:
-                self.error("INVALID_PRINCIPAL_KEY", "Invalid principal key",
-                           f"The principal type {key!r} is not valid. "
-                           f"Use one of {', '.join(PRINCIPAL_TYPES)}.",
-                           (*path, key), node.key_positions[key])
+                self.error(
+                    "INVALID_PRINCIPAL_KEY",
+                    "Invalid principal key",
+                    f"The principal type {key!r} is not valid. Use one of {', '.join(PRINCIPAL_TYPES)}.",
+                    (*path, key),
+                    node.key_positions[key],
+                )
                 continue
             for i, item in enumerate(as_list(value)):
                 item_path = (*path, key, i) if isinstance(value.value, list) else (*path, key)
                 text = item.value
                 if not isinstance(text, str) or not text:
-                    self.error("INVALID_PRINCIPAL_FORMAT", "Invalid principal format",
-                               "Each principal must be a non-empty string.", item_path, item.start)
-                elif key == "AWS" and text != "*" and not (
-                    _ACCOUNT_ID.match(text) or _AWS_PRINCIPAL_ARN.match(text)
+                    self.error(
+                        "INVALID_PRINCIPAL_FORMAT",
+                        "Invalid principal format",
+                        "Each principal must be a non-empty string.",
+                        item_path,
+                        item.start,
+                    )
+                elif (
+                    key == "AWS"
+                    and text != "*"
+                    and not (_ACCOUNT_ID.match(text) or _AWS_PRINCIPAL_ARN.match(text))
                 ):
-                    self.error("INVALID_PRINCIPAL_FORMAT", "Invalid principal format",
-                               f"The AWS principal {text!r} is not valid: use a 12-digit account id or the "
-                               "ARN of an account root, user, role or role session.", item_path, item.start)
+                    self.error(
+                        "INVALID_PRINCIPAL_FORMAT",
+                        "Invalid principal format",
+                        f"The AWS principal {text!r} is not valid: use a 12-digit account id or the "
+                        "ARN of an account root, user, role or role session.",
+                        item_path,
+                        item.start,
+                    )
 
     def condition(self, path: Path, node: jsontext.Node) -> None:
         if not isinstance(node.value, dict):
-            self.error("INVALID_CONDITION", "Invalid condition",
-                       'Condition must be an object: {"Operator": {"key": "value"}}.', path, node.start)
+            self.error(
+                "INVALID_CONDITION",
+                "Invalid condition",
+                'Condition must be an object: {"Operator": {"key": "value"}}.',
+                path,
+                node.start,
+            )
             return
         for op_name, block in node.value.items():
             op_path = (*path, op_name)
             operator = parse_operator(op_name)
             if operator is None:
                 if op_name.startswith("Null") and op_name.endswith("IfExists"):
-                    self.error("NULL_WITH_IF_EXISTS", "Null with if exists",
-                               "The Null operator cannot be used with IfExists.", op_path,
-                               node.key_positions[op_name])
+                    self.error(
+                        "NULL_WITH_IF_EXISTS",
+                        "Null with if exists",
+                        "The Null operator cannot be used with IfExists.",
+                        op_path,
+                        node.key_positions[op_name],
+                    )
                 else:
-                    self.error("INVALID_CONDITION_OPERATOR", "Invalid condition operator",
-                               f"The condition operator {op_name!r} is not valid.", op_path,
-                               node.key_positions[op_name])
+                    self.error(
+                        "INVALID_CONDITION_OPERATOR",
+                        "Invalid condition operator",
+                        f"The condition operator {op_name!r} is not valid.",
+                        op_path,
+                        node.key_positions[op_name],
+                    )
                 continue
             if not isinstance(block.value, dict):
-                self.error("INVALID_CONDITION", "Invalid condition",
-                           f'{op_name} must map condition keys to values: {{"aws:username": "alice"}}.',
-                           op_path, block.start)
+                self.error(
+                    "INVALID_CONDITION",
+                    "Invalid condition",
+                    f'{op_name} must map condition keys to values: {{"aws:username": "alice"}}.',
+                    op_path,
+                    block.start,
+                )
                 continue
             for key, values in block.value.items():
                 key_path = (*op_path, key)
                 if not _CONDITION_KEY.match(key):
-                    self.error("INVALID_CONDITION_KEY_FORMAT", "Invalid condition key format",
-                               f"The condition key {key!r} is not valid: "
-                               "write prefix:name, as in aws:SourceIp.",
-                               key_path, block.key_positions[key])
+                    self.error(
+                        "INVALID_CONDITION_KEY_FORMAT",
+                        "Invalid condition key format",
+                        f"The condition key {key!r} is not valid: write prefix:name, as in aws:SourceIp.",
+                        key_path,
+                        block.key_positions[key],
+                    )
                 for i, item in enumerate(as_list(values)):
                     text = condition_value_text(item.value)
                     item_path = (*key_path, i) if isinstance(values.value, list) else key_path
                     if text is None:
-                        self.error("INVALID_CONDITION_VALUE", "Invalid condition value",
-                                   "A condition value must be a string, number or boolean.",
-                                   item_path, item.start)
+                        self.error(
+                            "INVALID_CONDITION_VALUE",
+                            "Invalid condition value",
+                            "A condition value must be a string, number or boolean.",
+                            item_path,
+                            item.start,
+                        )
                     elif self.variables and operator.info.kind in {"string", "arn"}:
                         self.variable_syntax(text, item_path, item.start)
 

@@ -30,8 +30,11 @@ IDENTITY, BOUNDARY, RESOURCE = "identity", "boundary", "resource"
 SERVICE = "service"  # the service allows the action whatever the policies say
 # "No permissions are required to perform this operation", even against an explicit deny (STS API).
 ALWAYS_ALLOWED_ACTIONS = frozenset({"sts:getcalleridentity"})
-_LAYER_WORDS = {IDENTITY: "an identity-based policy", BOUNDARY: "a permissions boundary",
-                RESOURCE: "a resource-based policy"}
+_LAYER_WORDS = {
+    IDENTITY: "an identity-based policy",
+    BOUNDARY: "a permissions boundary",
+    RESOURCE: "a resource-based policy",
+}
 _CACHE_LIMIT = 4096
 TRUST_ACTION_PREFIX = "sts:assumerole"  # AssumeRole, AssumeRoleWithSAML, AssumeRoleWithWebIdentity
 
@@ -54,8 +57,13 @@ class MatchedStatement:
     effect: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"policy": self.policy, "policyType": self.policy_type, "sid": self.sid,
-                "statementIndex": self.index, "effect": self.effect}
+        return {
+            "policy": self.policy,
+            "policyType": self.policy_type,
+            "sid": self.sid,
+            "statementIndex": self.index,
+            "effect": self.effect,
+        }
 
 
 @dataclass(frozen=True)
@@ -140,8 +148,13 @@ class _Plan:
     resource_allows: tuple[Candidate, ...]
 
 
-def _applied(candidates: tuple[Candidate, ...], request: Request, context: Context,
-             missing: dict[str, None], resource_layer: bool) -> list[tuple[MatchedStatement, str | None]]:
+def _applied(
+    candidates: tuple[Candidate, ...],
+    request: Request,
+    context: Context,
+    missing: dict[str, None],
+    resource_layer: bool,
+) -> list[tuple[MatchedStatement, str | None]]:
     """The candidates that apply to the request, with how a resource policy names the caller."""
     hits = []
     for st, matched in candidates:
@@ -169,9 +182,12 @@ class PolicySet:
     distinct action, so a request only looks at statements that can match it.
     """
 
-    def __init__(self, identity_policies: Sequence[Policy],
-                 permission_boundaries: Sequence[Policy] | None = None,
-                 resource_policy: Policy | None = None):
+    def __init__(
+        self,
+        identity_policies: Sequence[Policy],
+        permission_boundaries: Sequence[Policy] | None = None,
+        resource_policy: Policy | None = None,
+    ):
         self.identity_policies = tuple(identity_policies)
         self.permission_boundaries = None if permission_boundaries is None else tuple(permission_boundaries)
         self.resource_policy = resource_policy
@@ -180,17 +196,23 @@ class PolicySet:
     def _plan(self, action_lc: str) -> _Plan:
         plan = self._plans.get(action_lc)
         if plan is None:
+
             def pick(policies: Sequence[Policy], layer: str, effect: str) -> tuple[Candidate, ...]:
-                return tuple((st, MatchedStatement(pol.name, layer, st.sid, st.index, st.effect))
-                             for pol in policies for st in pol.statements
-                             if st.effect == effect and st.matches_action(action_lc) != st.not_action)
+                return tuple(
+                    (st, MatchedStatement(pol.name, layer, st.sid, st.index, st.effect))
+                    for pol in policies
+                    for st in pol.statements
+                    if st.effect == effect and st.matches_action(action_lc) != st.not_action
+                )
 
             boundaries = self.permission_boundaries or ()
             resource = [self.resource_policy] if self.resource_policy else []
             plan = _Plan(
-                denies=((IDENTITY, pick(self.identity_policies, IDENTITY, "Deny")),
-                        *((BOUNDARY, pick([b], BOUNDARY, "Deny")) for b in boundaries),
-                        (RESOURCE, pick(resource, RESOURCE, "Deny"))),
+                denies=(
+                    (IDENTITY, pick(self.identity_policies, IDENTITY, "Deny")),
+                    *((BOUNDARY, pick([b], BOUNDARY, "Deny")) for b in boundaries),
+                    (RESOURCE, pick(resource, RESOURCE, "Deny")),
+                ),
                 identity_allows=pick(self.identity_policies, IDENTITY, "Allow"),
                 boundary_allows=tuple(pick([b], BOUNDARY, "Allow") for b in boundaries),
                 resource_allows=pick(resource, RESOURCE, "Allow"),
@@ -212,8 +234,12 @@ class PolicySet:
         ):
             return True
         parts = resource.split(":", 5)
-        return action_lc.startswith("kms:") and len(parts) == 6 and parts[2] == "kms" and (
-            parts[5].startswith("key/"))
+        return (
+            action_lc.startswith("kms:")
+            and len(parts) == 6
+            and parts[2] == "kms"
+            and (parts[5].startswith("key/"))
+        )
 
     def evaluate(self, request: Request) -> Decision:
         action_lc = request.action.lower()
@@ -224,8 +250,11 @@ class PolicySet:
         missing: dict[str, None] = {}
 
         # Denies first: one that applies decides, and the allows need not be looked at.
-        denied = [(layer, hits) for layer, candidates in plan.denies
-                  if (hits := _applied(candidates, request, context, missing, layer == RESOURCE))]
+        denied = [
+            (layer, hits)
+            for layer, candidates in plan.denies
+            if (hits := _applied(candidates, request, context, missing, layer == RESOURCE))
+        ]
         if denied:
             matched = tuple(m for _, hits in denied for m, _ in hits)
             return Decision(EXPLICIT_DENY, denied[0][0], matched, _unique_case_insensitive(missing))
@@ -250,8 +279,9 @@ class PolicySet:
         if same_account:
             if "direct" in grants or ("role" in grants and boundary_ok):
                 return decided(ALLOWED, RESOURCE, res_allows + id_allows + boundary_allows)
-            if identity_ok and ("account" in grants or not self._resource_policy_must_allow(
-                    action_lc, request.resource)):
+            if identity_ok and (
+                "account" in grants or not self._resource_policy_must_allow(action_lc, request.resource)
+            ):
                 return decided(ALLOWED, IDENTITY, id_allows + boundary_allows + res_allows)
         elif identity_ok and grants:
             return decided(ALLOWED, RESOURCE, id_allows + boundary_allows + res_allows)
@@ -270,8 +300,11 @@ def _unique_case_insensitive(keys: dict[str, None]) -> tuple[str, ...]:
     return tuple(sorted(seen.values(), key=str.lower))
 
 
-def evaluate(request: Request, identity_policies: Sequence[Policy],
-             permission_boundaries: Sequence[Policy] | None = None,
-             resource_policy: Policy | None = None) -> Decision:
+def evaluate(
+    request: Request,
+    identity_policies: Sequence[Policy],
+    permission_boundaries: Sequence[Policy] | None = None,
+    resource_policy: Policy | None = None,
+) -> Decision:
     """One decision; to evaluate many requests for the same policies, build a PolicySet once."""
     return PolicySet(identity_policies, permission_boundaries, resource_policy).evaluate(request)

@@ -45,12 +45,21 @@ _PLACEHOLDER = re.compile(r"\\\$\\\{[^}]*\\\}")  # a ${Name} placeholder once re
 _OPERATOR_KEY_TYPES = {"numeric": "Numeric", "date": "Date", "bool": "Bool", "ip": "IPAddress"}
 _NUMERIC_DATE_KEYS = frozenset({"aws:epochtime"})  # documented as "Date, Numeric"
 _LIKE_OPERATORS = {
-    "StringEquals": "StringLike", "StringNotEquals": "StringNotLike",
-    "StringEqualsIgnoreCase": "StringLike", "StringNotEqualsIgnoreCase": "StringNotLike",
-    "ArnEquals": "ArnLike", "ArnNotEquals": "ArnNotLike",
+    "StringEquals": "StringLike",
+    "StringNotEquals": "StringNotLike",
+    "StringEqualsIgnoreCase": "StringLike",
+    "StringNotEqualsIgnoreCase": "StringNotLike",
+    "ArnEquals": "ArnLike",
+    "ArnNotEquals": "ArnNotLike",
 }
-_SUGGESTED_OPERATOR = {"String": "StringEquals", "ARN": "ArnLike", "Numeric": "NumericEquals",
-                       "Date": "DateEquals", "Bool": "Bool", "IPAddress": "IpAddress"}
+_SUGGESTED_OPERATOR = {
+    "String": "StringEquals",
+    "ARN": "ArnLike",
+    "Numeric": "NumericEquals",
+    "Date": "DateEquals",
+    "Bool": "Bool",
+    "IPAddress": "IpAddress",
+}
 _PASS_ROLE = "iam:passrole"
 
 
@@ -63,22 +72,33 @@ class Issue:
     title: str
 
     def at(self, path: Path, where: Position | None, detail: str) -> Finding:
-        return Finding(self.severity, self.code, self.title, detail, path,
-                       where.line if where else None, where.column if where else None)
+        return Finding(
+            self.severity,
+            self.code,
+            self.title,
+            detail,
+            path,
+            where.line if where else None,
+            where.column if where else None,
+        )
 
 
 INVALID_ACTION = Issue("ERROR", "INVALID_ACTION", "Invalid action")
 INVALID_GLOBAL_CONDITION_KEY = Issue("ERROR", "INVALID_GLOBAL_CONDITION_KEY", "Invalid global condition key")
-INVALID_SERVICE_CONDITION_KEY = Issue("ERROR", "INVALID_SERVICE_CONDITION_KEY",
-                                      "Invalid service condition key")
-PASS_ROLE_WITH_STAR_IN_RESOURCE = Issue("SECURITY_WARNING", "PASS_ROLE_WITH_STAR_IN_RESOURCE",
-                                        "Pass role with star in resource")
-PASS_ROLE_WITH_NOT_RESOURCE = Issue("SECURITY_WARNING", "PASS_ROLE_WITH_NOT_RESOURCE",
-                                    "Pass role with NotResource")
+INVALID_SERVICE_CONDITION_KEY = Issue(
+    "ERROR", "INVALID_SERVICE_CONDITION_KEY", "Invalid service condition key"
+)
+PASS_ROLE_WITH_STAR_IN_RESOURCE = Issue(
+    "SECURITY_WARNING", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "Pass role with star in resource"
+)
+PASS_ROLE_WITH_NOT_RESOURCE = Issue(
+    "SECURITY_WARNING", "PASS_ROLE_WITH_NOT_RESOURCE", "Pass role with NotResource"
+)
 PASS_ROLE_WITH_NOT_ACTION = Issue("SECURITY_WARNING", "PASS_ROLE_WITH_NOT_ACTION", "Pass role with NotAction")
 ALLOW_WITH_NOT_PRINCIPAL = Issue("SECURITY_WARNING", "ALLOW_WITH_NOT_PRINCIPAL", "Allow with NotPrincipal")
-FORALLVALUES_WITH_SINGLE_VALUED_KEY = Issue("SECURITY_WARNING", "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
-                                            "ForAllValues with single valued key")
+FORALLVALUES_WITH_SINGLE_VALUED_KEY = Issue(
+    "SECURITY_WARNING", "FORALLVALUES_WITH_SINGLE_VALUED_KEY", "ForAllValues with single valued key"
+)
 OVERLY_PERMISSIVE = Issue("SECURITY_WARNING", "OVERLY_PERMISSIVE", "Overly permissive policy")
 MISSING_VERSION = Issue("WARNING", "MISSING_VERSION", "Missing version")
 TYPE_MISMATCH = Issue("WARNING", "TYPE_MISMATCH", "Type mismatch")
@@ -88,23 +108,29 @@ VALUE_TYPE_MISMATCH = {
     "bool": Issue("WARNING", "TYPE_MISMATCH_BOOLEAN", "Type mismatch Boolean"),
     "ip": Issue("WARNING", "TYPE_MISMATCH_IP_RANGE", "Type mismatch IP range"),
 }
-WILDCARD_WITHOUT_LIKE_OPERATOR = Issue("WARNING", "WILDCARD_WITHOUT_LIKE_OPERATOR",
-                                       "Wildcard without like operator")
-POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA = Issue("WARNING", "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA",
-                                                  "Policy size exceeds identity policy quota")
-POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA = Issue("WARNING", "POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA",
-                                                    "Policy size exceeds role trust policy quota")
+WILDCARD_WITHOUT_LIKE_OPERATOR = Issue(
+    "WARNING", "WILDCARD_WITHOUT_LIKE_OPERATOR", "Wildcard without like operator"
+)
+POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA = Issue(
+    "WARNING", "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA", "Policy size exceeds identity policy quota"
+)
+POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA = Issue(
+    "WARNING", "POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA", "Policy size exceeds role trust policy quota"
+)
 ALLOW_WITH_NOT_ACTION = Issue("WARNING", "ALLOW_WITH_NOT_ACTION", "Allow with NotAction")
 EMPTY_ARRAY_ACTION = Issue("SUGGESTION", "EMPTY_ARRAY_ACTION", "Empty array action")
 EMPTY_ARRAY_RESOURCE = Issue("SUGGESTION", "EMPTY_ARRAY_RESOURCE", "Empty array resource")
 EMPTY_ARRAY_PRINCIPAL = Issue("SUGGESTION", "EMPTY_ARRAY_PRINCIPAL", "Empty array principal")
 EMPTY_ARRAY_CONDITION = Issue("SUGGESTION", "EMPTY_ARRAY_CONDITION", "Empty array condition")
-EMPTY_ARRAY_CONDITION_FORALLVALUES = Issue("SUGGESTION", "EMPTY_ARRAY_CONDITION_FORALLVALUES",
-                                           "Empty array condition ForAllValues")
-EMPTY_ARRAY_CONDITION_FORANYVALUE = Issue("SUGGESTION", "EMPTY_ARRAY_CONDITION_FORANYVALUE",
-                                          "Empty array condition ForAnyValue")
-EMPTY_ARRAY_CONDITION_IFEXISTS = Issue("SUGGESTION", "EMPTY_ARRAY_CONDITION_IFEXISTS",
-                                       "Empty array condition IfExists")
+EMPTY_ARRAY_CONDITION_FORALLVALUES = Issue(
+    "SUGGESTION", "EMPTY_ARRAY_CONDITION_FORALLVALUES", "Empty array condition ForAllValues"
+)
+EMPTY_ARRAY_CONDITION_FORANYVALUE = Issue(
+    "SUGGESTION", "EMPTY_ARRAY_CONDITION_FORANYVALUE", "Empty array condition ForAnyValue"
+)
+EMPTY_ARRAY_CONDITION_IFEXISTS = Issue(
+    "SUGGESTION", "EMPTY_ARRAY_CONDITION_IFEXISTS", "Empty array condition IfExists"
+)
 EMPTY_OBJECT_CONDITION = Issue("SUGGESTION", "EMPTY_OBJECT_CONDITION", "Empty object condition")
 EMPTY_OBJECT_PRINCIPAL = Issue("SUGGESTION", "EMPTY_OBJECT_PRINCIPAL", "Empty object principal")
 EMPTY_SID_VALUE = Issue("SUGGESTION", "EMPTY_SID_VALUE", "Empty Sid value")
@@ -161,8 +187,11 @@ class Statement:
         if node is None:
             return []
         listed = isinstance(node.value, list)
-        return [Entry((*self.path, key, i) if listed else (*self.path, key), item, item.value)
-                for i, item in enumerate(as_list(node)) if isinstance(item.value, str)]
+        return [
+            Entry((*self.path, key, i) if listed else (*self.path, key), item, item.value)
+            for i, item in enumerate(as_list(node))
+            if isinstance(item.value, str)
+        ]
 
     def has_condition(self) -> bool:
         condition = self.get("Condition")
@@ -315,9 +344,12 @@ def _without_variables(text: str) -> str:
 def check_missing_version(policy: Policy) -> Iterator[Finding]:
     """Access Analyzer: Missing version (WARNING)."""
     if isinstance(policy.tree.value, dict) and "Version" not in policy.tree.value:
-        yield MISSING_VERSION.at((), policy.tree.start,
-                                 'Add "Version": "2012-10-17" to the policy: without it, policy variables '
-                                 "such as ${aws:username} are read as plain text.")
+        yield MISSING_VERSION.at(
+            (),
+            policy.tree.start,
+            'Add "Version": "2012-10-17" to the policy: without it, policy variables '
+            "such as ${aws:username} are read as plain text.",
+        )
 
 
 def check_policy_size(policy: Policy) -> Iterator[Finding]:
@@ -325,15 +357,19 @@ def check_policy_size(policy: Policy) -> Iterator[Finding]:
     size = len("".join(policy.size_text.split()))
     if policy.kind == "identity" and size > IDENTITY_POLICY_QUOTA:
         yield POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA.at(
-            (), policy.tree.start,
+            (),
+            policy.tree.start,
             f"The policy has {size:,} characters without white space, more than the "
-            f"{IDENTITY_POLICY_QUOTA:,} characters a managed policy may have. Split the policy up.")
+            f"{IDENTITY_POLICY_QUOTA:,} characters a managed policy may have. Split the policy up.",
+        )
     elif policy.kind == "trust" and size > ROLE_TRUST_POLICY_QUOTA:
         yield POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA.at(
-            (), policy.tree.start,
+            (),
+            policy.tree.start,
             f"The policy has {size:,} characters without white space, more than the "
             f"{ROLE_TRUST_POLICY_QUOTA:,} characters a role trust policy may have by default. Shorten it, "
-            "or ask for a higher quota.")
+            "or ask for a higher quota.",
+        )
 
 
 def check_redundant_statement(policy: Policy) -> Iterator[Finding]:
@@ -343,9 +379,12 @@ def check_redundant_statement(policy: Policy) -> Iterator[Finding]:
         body = _canonical({k: v.plain() for k, v in statement.members.items() if k != "Sid"})
         first = seen.setdefault(body, statement)
         if first is not statement:
-            yield REDUNDANT_STATEMENT.at(statement.path, statement.node.start,
-                                         f"{statement.label} repeats {first.label}: both give the same "
-                                         "permissions. Remove one of them.")
+            yield REDUNDANT_STATEMENT.at(
+                statement.path,
+                statement.node.start,
+                f"{statement.label} repeats {first.label}: both give the same "
+                "permissions. Remove one of them.",
+            )
 
 
 def _canonical(value: object) -> object:
@@ -363,34 +402,48 @@ def check_empty_sid(statement: Statement, policy: Policy) -> Iterator[Finding]:
     """Access Analyzer: Empty Sid value (SUGGESTION)."""
     sid = statement.get("Sid")
     if sid is not None and sid.value == "":
-        yield EMPTY_SID_VALUE.at((*statement.path, "Sid"), sid.start,
-                                 "The Sid is an empty string: give the statement a name or remove the Sid.")
+        yield EMPTY_SID_VALUE.at(
+            (*statement.path, "Sid"),
+            sid.start,
+            "The Sid is an empty string: give the statement a name or remove the Sid.",
+        )
 
 
 def check_empty_arrays(statement: Statement, policy: Policy) -> Iterator[Finding]:
     """Access Analyzer: Empty array action / resource / principal, Empty object principal (SUGGESTION)."""
-    for key, issue, noun in (("Action", EMPTY_ARRAY_ACTION, "actions"),
-                             ("NotAction", EMPTY_ARRAY_ACTION, "actions"),
-                             ("Resource", EMPTY_ARRAY_RESOURCE, "resources"),
-                             ("NotResource", EMPTY_ARRAY_RESOURCE, "resources")):
+    for key, issue, noun in (
+        ("Action", EMPTY_ARRAY_ACTION, "actions"),
+        ("NotAction", EMPTY_ARRAY_ACTION, "actions"),
+        ("Resource", EMPTY_ARRAY_RESOURCE, "resources"),
+        ("NotResource", EMPTY_ARRAY_RESOURCE, "resources"),
+    ):
         node = statement.get(key)
         if node is not None and node.value == []:
-            yield issue.at((*statement.path, key), node.start,
-                           f"The {key} array is empty, so this statement names no {noun} and has no effect. "
-                           f"List the {noun} it is meant for.")
+            yield issue.at(
+                (*statement.path, key),
+                node.start,
+                f"The {key} array is empty, so this statement names no {noun} and has no effect. "
+                f"List the {noun} it is meant for.",
+            )
     for key in ("Principal", "NotPrincipal"):
         node = statement.get(key)
         if node is None or not isinstance(node.value, dict):
             continue
         if not node.value:
-            yield EMPTY_OBJECT_PRINCIPAL.at((*statement.path, key), node.start,
-                                            f"The {key} object is empty, so this statement names no "
-                                            "principals and has no effect. Specify principals.")
+            yield EMPTY_OBJECT_PRINCIPAL.at(
+                (*statement.path, key),
+                node.start,
+                f"The {key} object is empty, so this statement names no "
+                "principals and has no effect. Specify principals.",
+            )
         for principal_type, value in node.value.items():
             if value.value == []:
-                yield EMPTY_ARRAY_PRINCIPAL.at((*statement.path, key, principal_type), value.start,
-                                               f"The {principal_type} principal array is empty, so it names "
-                                               "no principals. Specify principals or remove it.")
+                yield EMPTY_ARRAY_PRINCIPAL.at(
+                    (*statement.path, key, principal_type),
+                    value.start,
+                    f"The {principal_type} principal array is empty, so it names "
+                    "no principals. Specify principals or remove it.",
+                )
 
 
 def check_empty_condition(statement: Statement, policy: Policy) -> Iterator[Finding]:
@@ -400,18 +453,24 @@ def check_empty_condition(statement: Statement, policy: Policy) -> Iterator[Find
         return
     path = (*statement.path, "Condition")
     if not condition.value:
-        yield EMPTY_OBJECT_CONDITION.at(path, condition.start,
-                                        "The Condition block is empty and does not affect the policy. "
-                                        "Remove it or specify conditions.")
+        yield EMPTY_OBJECT_CONDITION.at(
+            path,
+            condition.start,
+            "The Condition block is empty and does not affect the policy. Remove it or specify conditions.",
+        )
     for op_name, block in condition.value.items():
         if block.value == {} and parse_operator(op_name) is not None:
-            yield EMPTY_OBJECT_CONDITION.at((*path, op_name), block.start,
-                                            f"The {op_name} block is empty and does not affect the policy. "
-                                            "Remove it or specify condition keys.")
+            yield EMPTY_OBJECT_CONDITION.at(
+                (*path, op_name),
+                block.start,
+                f"The {op_name} block is empty and does not affect the policy. "
+                "Remove it or specify condition keys.",
+            )
     for clause in clauses(statement):
         if clause.values.value == []:
-            yield _empty_condition_issue(clause).at(clause.path, clause.values.start,
-                                                    _empty_condition_detail(clause))
+            yield _empty_condition_issue(clause).at(
+                clause.path, clause.values.start, _empty_condition_detail(clause)
+            )
 
 
 def _empty_condition_issue(clause: Clause) -> Issue:
@@ -427,8 +486,10 @@ def _empty_condition_detail(clause: Clause) -> str:
     if clause.operator.qualifier == "ForAnyValue":
         return f"ForAnyValue with no values for {key} never matches, so the statement has no effect."
     if clause.operator.qualifier == "ForAllValues" or clause.operator.if_exists:
-        return (f"With no values for {key} this condition matches only when the key is missing from the "
-                f'request; to test for that, use "Null": {{"{key}": "true"}} instead.')
+        return (
+            f"With no values for {key} this condition matches only when the key is missing from the "
+            f'request; to test for that, use "Null": {{"{key}": "true"}} instead.'
+        )
     return f"There are no values for the condition key {key}. Specify values."
 
 
@@ -442,13 +503,17 @@ def check_invalid_action(statement: Statement, policy: Policy) -> Iterator[Findi
             service = service.lower()
             if has_wildcard(name):
                 if not _matches_some_action(service, name.lower()):
-                    yield INVALID_ACTION.at(entry.path, entry.node.start,
-                                            f"The action pattern {entry.text} matches no {service} action.")
+                    yield INVALID_ACTION.at(
+                        entry.path,
+                        entry.node.start,
+                        f"The action pattern {entry.text} matches no {service} action.",
+                    )
             elif catalog.lookup_action(entry.text) is None:
                 known = (f"{service}:{n}" for n in catalog.ACTIONS[service])
                 hint = _did_you_mean(f"{service}:{name}", known)
-                yield INVALID_ACTION.at(entry.path, entry.node.start,
-                                        f"The action {entry.text} does not exist.{hint}")
+                yield INVALID_ACTION.at(
+                    entry.path, entry.node.start, f"The action {entry.text} does not exist.{hint}"
+                )
 
 
 @lru_cache(maxsize=4096)
@@ -461,23 +526,30 @@ def check_redundant_action(statement: Statement, policy: Policy) -> Iterator[Fin
     """Access Analyzer: Redundant action (SUGGESTION)."""
     for key in ("Action", "NotAction"):
         for entry, by in _redundant(statement.entries(key), glob_covers, str.lower):
-            yield REDUNDANT_ACTION.at(entry.path, entry.node.start,
-                                      f"The action {entry.text} is already covered by {by.text} in the same "
-                                      f"statement. Remove {entry.text}.")
+            yield REDUNDANT_ACTION.at(
+                entry.path,
+                entry.node.start,
+                f"The action {entry.text} is already covered by {by.text} in the same "
+                f"statement. Remove {entry.text}.",
+            )
 
 
 def check_redundant_resource(statement: Statement, policy: Policy) -> Iterator[Finding]:
     """Access Analyzer: Redundant resource (SUGGESTION)."""
     for key in ("Resource", "NotResource"):
         for entry, by in _redundant(statement.entries(key), arn_covers, str):
-            yield REDUNDANT_RESOURCE.at(entry.path, entry.node.start,
-                                        f"The resource {entry.text} is already covered by {by.text} in the "
-                                        f"same statement. Remove {entry.text}, or review the wildcards of "
-                                        f"{by.text}.")
+            yield REDUNDANT_RESOURCE.at(
+                entry.path,
+                entry.node.start,
+                f"The resource {entry.text} is already covered by {by.text} in the "
+                f"same statement. Remove {entry.text}, or review the wildcards of "
+                f"{by.text}.",
+            )
 
 
-def _redundant(entries: list[Entry], covers: Callable[[str, str], bool],
-               fold: Callable[[str], str]) -> Iterator[tuple[Entry, Entry]]:
+def _redundant(
+    entries: list[Entry], covers: Callable[[str, str], bool], fold: Callable[[str], str]
+) -> Iterator[tuple[Entry, Entry]]:
     """Each entry that another one covers (of two equivalent entries, the later), with the one covering it.
 
     A pattern can cover a text only if the pattern's literal start (up to its first wildcard) begins the
@@ -505,9 +577,11 @@ def check_pass_role_with_star_in_resource(statement: Statement, policy: Policy) 
     for entry in statement.entries("Resource"):
         if _is_star_resource(entry.text):
             yield PASS_ROLE_WITH_STAR_IN_RESOURCE.at(
-                entry.path, entry.node.start,
+                entry.path,
+                entry.node.start,
                 f"This statement allows iam:PassRole on {entry.text}, so it can pass any role to any "
-                "service. Name the role ARNs, or add the iam:PassedToService condition key.")
+                "service. Name the role ARNs, or add the iam:PassedToService condition key.",
+            )
             return
 
 
@@ -515,9 +589,11 @@ def check_pass_role_with_not_resource(statement: Statement, policy: Policy) -> I
     """Access Analyzer: Pass role with NotResource (SECURITY_WARNING)."""
     if statement.allows and "NotResource" in statement.members and _grants_pass_role(statement):
         yield PASS_ROLE_WITH_NOT_RESOURCE.at(
-            (*statement.path, "NotResource"), statement.key_at("NotResource"),
+            (*statement.path, "NotResource"),
+            statement.key_at("NotResource"),
             "This statement allows iam:PassRole with NotResource, which lets it pass every role not listed. "
-            "Name the role ARNs in Resource instead.")
+            "Name the role ARNs in Resource instead.",
+        )
 
 
 def check_pass_role_with_not_action(statement: Statement, policy: Policy) -> Iterator[Finding]:
@@ -526,18 +602,22 @@ def check_pass_role_with_not_action(statement: Statement, policy: Policy) -> Ite
         return
     if any(_is_star_resource(e.text) for e in statement.entries("Resource")):
         yield PASS_ROLE_WITH_NOT_ACTION.at(
-            (*statement.path, "NotAction"), statement.key_at("NotAction"),
+            (*statement.path, "NotAction"),
+            statement.key_at("NotAction"),
             "NotAction does not exclude iam:PassRole, so this statement allows passing any role on every "
-            "resource. Add iam:PassRole to NotAction, or name the role ARNs in Resource.")
+            "resource. Add iam:PassRole to NotAction, or name the role ARNs in Resource.",
+        )
 
 
 def check_allow_with_not_principal(statement: Statement, policy: Policy) -> Iterator[Finding]:
     """Access Analyzer: Allow with NotPrincipal (SECURITY_WARNING): resource and trust policies."""
     if policy.kind in ("resource", "trust") and statement.allows and "NotPrincipal" in statement.members:
         yield ALLOW_WITH_NOT_PRINCIPAL.at(
-            (*statement.path, "NotPrincipal"), statement.key_at("NotPrincipal"),
+            (*statement.path, "NotPrincipal"),
+            statement.key_at("NotPrincipal"),
             "Allow with NotPrincipal grants access to every principal not listed, anonymous users included. "
-            "Name the principals in Principal instead.")
+            "Name the principals in Principal instead.",
+        )
 
 
 def check_overly_permissive(statement: Statement, policy: Policy) -> Iterator[Finding]:
@@ -548,25 +628,33 @@ def check_overly_permissive(statement: Statement, policy: Policy) -> Iterator[Fi
         return
     star = next((e for e in statement.entries("Action") if _is_any_action(e.text)), None)
     if star is not None:
-        yield OVERLY_PERMISSIVE.at(star.path, star.node.start,
-                                   "This statement allows every action on every resource without a "
-                                   "condition: it grants full administrator access. Allow only the actions "
-                                   "and resources that are needed.")
+        yield OVERLY_PERMISSIVE.at(
+            star.path,
+            star.node.start,
+            "This statement allows every action on every resource without a "
+            "condition: it grants full administrator access. Allow only the actions "
+            "and resources that are needed.",
+        )
     elif "NotAction" in statement.members:
         excluded = ", ".join(e.text for e in statement.entries("NotAction")) or "nothing"
-        yield OVERLY_PERMISSIVE.at((*statement.path, "NotAction"), statement.key_at("NotAction"),
-                                   f"This statement allows every action except {excluded} on every resource "
-                                   "without a condition: close to full administrator access. Allow only the "
-                                   "actions and resources that are needed.")
+        yield OVERLY_PERMISSIVE.at(
+            (*statement.path, "NotAction"),
+            statement.key_at("NotAction"),
+            f"This statement allows every action except {excluded} on every resource "
+            "without a condition: close to full administrator access. Allow only the "
+            "actions and resources that are needed.",
+        )
 
 
 def check_allow_with_not_action(statement: Statement, policy: Policy) -> Iterator[Finding]:
     """Project check, not Access Analyzer's: Allow with NotAction (WARNING)."""
     if statement.allows and "NotAction" in statement.members:
         yield ALLOW_WITH_NOT_ACTION.at(
-            (*statement.path, "NotAction"), statement.key_at("NotAction"),
+            (*statement.path, "NotAction"),
+            statement.key_at("NotAction"),
             "Allow with NotAction grants every action except the listed ones, including actions AWS adds "
-            "later. List the allowed actions in Action instead.")
+            "later. List the allowed actions in Action instead.",
+        )
 
 
 # --- Checks: one condition clause ---------------------------------------------------------------------
@@ -577,15 +665,17 @@ def check_condition_key(clause: Clause, policy: Policy) -> Iterator[Finding]:
     prefix = clause.key.partition(":")[0].lower()
     if prefix == "aws" and catalog.global_condition_key_type(clause.key) is None:
         hint = _did_you_mean(clause.key, catalog.GLOBAL_CONDITION_KEYS)
-        yield INVALID_GLOBAL_CONDITION_KEY.at(clause.path, clause.key_at,
-                                              f"The condition key {clause.key} is not a global condition "
-                                              f"key.{hint}")
+        yield INVALID_GLOBAL_CONDITION_KEY.at(
+            clause.path, clause.key_at, f"The condition key {clause.key} is not a global condition key.{hint}"
+        )
     elif catalog.is_known_service(prefix) and _service_key(clause.key, prefix) is None:
         keys = [k for k in catalog.SERVICE_CONDITION_KEYS[prefix] if k.lower().startswith(prefix + ":")]
         hint = _did_you_mean(clause.key, keys)
-        yield INVALID_SERVICE_CONDITION_KEY.at(clause.path, clause.key_at,
-                                               f"The condition key {clause.key} does not exist for the "
-                                               f"service {prefix}.{hint}")
+        yield INVALID_SERVICE_CONDITION_KEY.at(
+            clause.path,
+            clause.key_at,
+            f"The condition key {clause.key} does not exist for the service {prefix}.{hint}",
+        )
 
 
 def check_key_type_mismatch(clause: Clause, policy: Policy) -> Iterator[Finding]:
@@ -598,9 +688,12 @@ def check_key_type_mismatch(clause: Clause, policy: Policy) -> Iterator[Finding]
         return
     base = actual.removeprefix("ArrayOf")
     use = _SUGGESTED_OPERATOR.get(base, f"a {base} operator")
-    yield TYPE_MISMATCH.at(clause.path, clause.key_at,
-                           f"The condition key {clause.key} holds {actual} values, which the "
-                           f"{clause.operator.base} operator cannot compare. Use {use} instead.")
+    yield TYPE_MISMATCH.at(
+        clause.path,
+        clause.key_at,
+        f"The condition key {clause.key} holds {actual} values, which the "
+        f"{clause.operator.base} operator cannot compare. Use {use} instead.",
+    )
 
 
 def check_value_type_mismatch(clause: Clause, policy: Policy) -> Iterator[Finding]:
@@ -609,14 +702,20 @@ def check_value_type_mismatch(clause: Clause, policy: Policy) -> Iterator[Findin
     issue = VALUE_TYPE_MISMATCH.get(kind)
     if issue is None:
         return
-    expected = {"numeric": "a number such as 10",
-                "date": "an ISO 8601 date such as 2026-01-31 or 2026-01-31T12:00:00Z, or epoch seconds",
-                "bool": "true or false", "ip": "an IP address or CIDR range such as 203.0.113.0/24"}[kind]
+    expected = {
+        "numeric": "a number such as 10",
+        "date": "an ISO 8601 date such as 2026-01-31 or 2026-01-31T12:00:00Z, or epoch seconds",
+        "bool": "true or false",
+        "ip": "an IP address or CIDR range such as 203.0.113.0/24",
+    }[kind]
     for entry in clause.entries():
         if not _reads_as(kind, entry.text):
-            yield issue.at(entry.path, entry.node.start,
-                           f"The value {json.dumps(entry.text)} cannot be read by the {clause.operator.base} "
-                           f"operator: use {expected}.")
+            yield issue.at(
+                entry.path,
+                entry.node.start,
+                f"The value {json.dumps(entry.text)} cannot be read by the {clause.operator.base} "
+                f"operator: use {expected}.",
+            )
 
 
 def _reads_as(kind: str, text: str) -> bool:
@@ -641,9 +740,11 @@ def check_forallvalues_with_single_valued_key(clause: Clause, policy: Policy) ->
     type_ = key_type(clause.key)
     if clause.operator.qualifier == "ForAllValues" and type_ and not type_.startswith("ArrayOf"):
         yield FORALLVALUES_WITH_SINGLE_VALUED_KEY.at(
-            clause.path, clause.key_at,
+            clause.path,
+            clause.key_at,
             f"ForAllValues with the single-valued condition key {clause.key} is also true when the key is "
-            "missing from the request, which can be overly permissive. Remove ForAllValues:.")
+            "missing from the request, which can be overly permissive. Remove ForAllValues:.",
+        )
 
 
 def check_wildcard_without_like_operator(clause: Clause, policy: Policy) -> Iterator[Finding]:
@@ -656,11 +757,15 @@ def check_wildcard_without_like_operator(clause: Clause, policy: Policy) -> Iter
         if not has_wildcard(_without_variables(entry.text)):
             continue
         if clause.operator.info.kind == "arn":
-            detail = (f"The value {entry.text} has a wildcard (* or ?). {clause.operator.base} matches it as "
-                      f"a wildcard too, but {suggestion} says so: use {suggestion}.")
+            detail = (
+                f"The value {entry.text} has a wildcard (* or ?). {clause.operator.base} matches it as "
+                f"a wildcard too, but {suggestion} says so: use {suggestion}."
+            )
         else:
-            detail = (f"The value {entry.text} has a wildcard (* or ?), which {clause.operator.base} "
-                      f"compares as a plain character. To match a pattern, use {suggestion}.")
+            detail = (
+                f"The value {entry.text} has a wildcard (* or ?), which {clause.operator.base} "
+                f"compares as a plain character. To match a pattern, use {suggestion}."
+            )
         yield WILDCARD_WITHOUT_LIKE_OPERATOR.at(entry.path, entry.node.start, detail)
 
 
@@ -669,24 +774,40 @@ def check_redundant_condition_value(clause: Clause, policy: Policy) -> Iterator[
     seen: set[str] = set()
     for entry in clause.entries():
         if entry.text in seen:
-            yield REDUNDANT_CONDITION_VALUE.at(entry.path, entry.node.start,
-                                               f"The value {json.dumps(entry.text)} is listed more than once "
-                                               f"for {clause.key}. Remove the repeat.")
+            yield REDUNDANT_CONDITION_VALUE.at(
+                entry.path,
+                entry.node.start,
+                f"The value {json.dumps(entry.text)} is listed more than once "
+                f"for {clause.key}. Remove the repeat.",
+            )
         seen.add(entry.text)
 
 
 POLICY_CHECKS: tuple[Callable[[Policy], Iterable[Finding]], ...] = (
-    check_missing_version, check_policy_size, check_redundant_statement,
+    check_missing_version,
+    check_policy_size,
+    check_redundant_statement,
 )
 STATEMENT_CHECKS: tuple[Callable[[Statement, Policy], Iterable[Finding]], ...] = (
-    check_empty_sid, check_empty_arrays, check_empty_condition, check_invalid_action, check_redundant_action,
-    check_redundant_resource, check_pass_role_with_star_in_resource, check_pass_role_with_not_resource,
-    check_pass_role_with_not_action, check_allow_with_not_principal, check_overly_permissive,
+    check_empty_sid,
+    check_empty_arrays,
+    check_empty_condition,
+    check_invalid_action,
+    check_redundant_action,
+    check_redundant_resource,
+    check_pass_role_with_star_in_resource,
+    check_pass_role_with_not_resource,
+    check_pass_role_with_not_action,
+    check_allow_with_not_principal,
+    check_overly_permissive,
     check_allow_with_not_action,
 )
 CLAUSE_CHECKS: tuple[Callable[[Clause, Policy], Iterable[Finding]], ...] = (
-    check_condition_key, check_key_type_mismatch, check_value_type_mismatch,
-    check_forallvalues_with_single_valued_key, check_wildcard_without_like_operator,
+    check_condition_key,
+    check_key_type_mismatch,
+    check_value_type_mismatch,
+    check_forallvalues_with_single_valued_key,
+    check_wildcard_without_like_operator,
     check_redundant_condition_value,
 )
 

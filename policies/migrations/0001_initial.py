@@ -8,128 +8,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ManagedPolicy',
+            name="ManagedPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy_name', models.CharField(max_length=128)),
-                ('path', models.CharField(default='/', max_length=512)),
-                ('policy_id', models.CharField(max_length=128, unique=True)),
-                ('arn', models.CharField(max_length=2048, unique=True)),
-                ('description', models.CharField(blank=True, max_length=1000)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated', models.DateTimeField(default=django.utils.timezone.now)),
-                ('tags', models.JSONField(blank=True, default=dict)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='managed_policies', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("policy_name", models.CharField(max_length=128)),
+                ("path", models.CharField(default="/", max_length=512)),
+                ("policy_id", models.CharField(max_length=128, unique=True)),
+                ("arn", models.CharField(max_length=2048, unique=True)),
+                ("description", models.CharField(blank=True, max_length=1000)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated", models.DateTimeField(default=django.utils.timezone.now)),
+                ("tags", models.JSONField(blank=True, default=dict)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="managed_policies",
+                        to="accounts.account",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['policy_name'],
+                "ordering": ["policy_name"],
             },
         ),
         migrations.CreateModel(
-            name='GroupPolicyAttachment',
+            name="GroupPolicyAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_attachments', to='accounts.group')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='group_attachments', to='policies.managedpolicy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_attachments",
+                        to="accounts.group",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="group_attachments",
+                        to="policies.managedpolicy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PolicyVersion',
+            name="PolicyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version_id', models.CharField(max_length=16)),
-                ('document', models.TextField()),
-                ('is_default', models.BooleanField(default=False)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='policies.managedpolicy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version_id", models.CharField(max_length=16)),
+                ("document", models.TextField()),
+                ("is_default", models.BooleanField(default=False)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="policies.managedpolicy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RolePolicy',
+            name="RolePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy_name', models.CharField(max_length=128)),
-                ('document', models.TextField()),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inline_policies', to='accounts.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("policy_name", models.CharField(max_length=128)),
+                ("document", models.TextField()),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inline_policies",
+                        to="accounts.role",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RolePolicyAttachment',
+            name="RolePolicyAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='role_attachments', to='policies.managedpolicy')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_attachments', to='accounts.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_attachments",
+                        to="policies.managedpolicy",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_attachments",
+                        to="accounts.role",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UserPolicy',
+            name="UserPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy_name', models.CharField(max_length=128)),
-                ('document', models.TextField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inline_policies', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("policy_name", models.CharField(max_length=128)),
+                ("document", models.TextField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inline_policies",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UserPolicyAttachment',
+            name="UserPolicyAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='user_attachments', to='policies.managedpolicy')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_attachments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="user_attachments",
+                        to="policies.managedpolicy",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_attachments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='GroupPolicy',
+            name="GroupPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy_name', models.CharField(max_length=128)),
-                ('document', models.TextField()),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inline_policies', to='accounts.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("policy_name", models.CharField(max_length=128)),
+                ("document", models.TextField()),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inline_policies",
+                        to="accounts.group",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('group', 'policy_name'), name='one_inline_per_group_name')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("group", "policy_name"), name="one_inline_per_group_name")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='managedpolicy',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('policy_name'), models.F('account'), name='policy_name_unique_per_account'),
+            model_name="managedpolicy",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("policy_name"),
+                models.F("account"),
+                name="policy_name_unique_per_account",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grouppolicyattachment',
-            constraint=models.UniqueConstraint(fields=('group', 'policy'), name='one_group_attachment'),
+            model_name="grouppolicyattachment",
+            constraint=models.UniqueConstraint(fields=("group", "policy"), name="one_group_attachment"),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(fields=('policy', 'version_id'), name='version_id_unique_per_policy'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "version_id"), name="version_id_unique_per_policy"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('policy',), name='one_default_version_per_policy'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("policy",),
+                name="one_default_version_per_policy",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rolepolicy',
-            constraint=models.UniqueConstraint(fields=('role', 'policy_name'), name='one_inline_per_role_name'),
+            model_name="rolepolicy",
+            constraint=models.UniqueConstraint(
+                fields=("role", "policy_name"), name="one_inline_per_role_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rolepolicyattachment',
-            constraint=models.UniqueConstraint(fields=('role', 'policy'), name='one_role_attachment'),
+            model_name="rolepolicyattachment",
+            constraint=models.UniqueConstraint(fields=("role", "policy"), name="one_role_attachment"),
         ),
         migrations.AddConstraint(
-            model_name='userpolicy',
-            constraint=models.UniqueConstraint(fields=('user', 'policy_name'), name='one_inline_per_user_name'),
+            model_name="userpolicy",
+            constraint=models.UniqueConstraint(
+                fields=("user", "policy_name"), name="one_inline_per_user_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='userpolicyattachment',
-            constraint=models.UniqueConstraint(fields=('user', 'policy'), name='one_user_attachment'),
+            model_name="userpolicyattachment",
+            constraint=models.UniqueConstraint(fields=("user", "policy"), name="one_user_attachment"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0002_aws_managed_policies'),
+        ("policies", "0002_aws_managed_policies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='managedpolicy',
-            name='last_version_number',
+            model_name="managedpolicy",
+            name="last_version_number",
             field=models.PositiveIntegerField(default=1),
         ),
     ]

@@ -36,6 +36,7 @@ from iam_portal.errors import (
 from iam_portal.secretbox import SecretBox, SecretBoxError
 from iam_portal.settings import BASE_DIR
 from tests import factories as f
+from tests.factories import events
 
 pytestmark = pytest.mark.django_db
 
@@ -45,27 +46,8 @@ ACTIONS = ["iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"]
 
 
 @pytest.fixture
-def root():
-    return f.root_user()
-
-
-@pytest.fixture
-def ctx(root):
-    return f.root_context(root)
-
-
-@pytest.fixture
-def acct(ctx) -> str:
-    return ctx.account.account_id
-
-
-@pytest.fixture
 def alice(ctx) -> User:
     return create_user(ctx, user_name="alice")
-
-
-def events(action: str) -> list[tuple[str, str]]:
-    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
 
 
 def denial(caller_arn: str, action: str, resource: str) -> str:

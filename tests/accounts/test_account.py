@@ -20,6 +20,7 @@ from iam_portal.errors import (
 )
 from policies.models import GroupPolicyAttachment, RolePolicyAttachment, UserPolicyAttachment
 from tests import factories as f
+from tests.factories import events
 
 pytestmark = pytest.mark.django_db
 
@@ -60,20 +61,6 @@ SUMMARY_KEYS = {
     "Roles",
     "RolesQuota",
 }
-
-
-@pytest.fixture
-def root():
-    return f.root_user()
-
-
-@pytest.fixture
-def ctx(root):
-    return f.root_context(root)
-
-
-def events(action: str) -> list[tuple[str, str]]:
-    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
 
 
 def alias_of(ctx) -> str | None:

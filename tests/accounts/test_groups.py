@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.models import Account, AuditEvent, Group, GroupMembership, User
+from accounts.models import AuditEvent, Group, GroupMembership, User
 from accounts.selectors import groups as group_reads
 from accounts.services import groups, users
 from iam_portal.errors import (
@@ -20,38 +20,9 @@ from iam_portal.errors import (
     ValidationError,
 )
 from tests import factories as f
+from tests.factories import denial, events, generation
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def root():
-    return f.root_user()
-
-
-@pytest.fixture
-def ctx(root):
-    return f.root_context(root)
-
-
-@pytest.fixture
-def acct(ctx) -> str:
-    return ctx.account.account_id
-
-
-def events(action: str) -> list[tuple[str, str]]:
-    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
-
-
-def generation(ctx) -> int:
-    return Account.objects.values_list("authz_generation", flat=True).get(pk=ctx.account.pk)
-
-
-def denial(acct: str, caller: str, action: str, resource: str) -> str:
-    return (
-        f"User: arn:aws:iam::{acct}:user/{caller} is not authorized to perform: {action} on resource: "
-        f"{resource} because no identity-based policy allows the {action} action"
-    )
 
 
 def bulk_users(ctx, prefix: str, n: int) -> list[User]:

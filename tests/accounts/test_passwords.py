@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import check_password
 from django.db import connection
 from django.views.debug import ExceptionReporter
 
-from accounts.models import Account, AuditEvent, LoginProfile, PasswordHistory, PasswordPolicy, User
+from accounts.models import AuditEvent, LoginProfile, PasswordHistory, PasswordPolicy, User
 from accounts.selectors import passwords as password_reads
 from accounts.selectors import users as user_reads
 from accounts.services import passwords, users
@@ -28,6 +28,7 @@ from iam_portal.errors import (
     ValidationError,
 )
 from tests import factories as f
+from tests.factories import denial, events, generation
 
 pytestmark = pytest.mark.django_db
 
@@ -44,38 +45,8 @@ STRICT = {
 
 
 @pytest.fixture
-def root():
-    return f.root_user()
-
-
-@pytest.fixture
-def ctx(root):
-    return f.root_context(root)
-
-
-@pytest.fixture
-def acct(ctx) -> str:
-    return ctx.account.account_id
-
-
-@pytest.fixture
 def alice(ctx):
     return users.create_user(ctx, user_name="alice")
-
-
-def events(action: str) -> list[tuple[str, str]]:
-    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
-
-
-def generation(ctx) -> int:
-    return Account.objects.values_list("authz_generation", flat=True).get(pk=ctx.account.pk)
-
-
-def denial(acct: str, caller: str, action: str, resource: str) -> str:
-    return (
-        f"User: arn:aws:iam::{acct}:user/{caller} is not authorized to perform: {action} on resource: "
-        f"{resource} because no identity-based policy allows the {action} action"
-    )
 
 
 def stored_hash(user: User) -> str:

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from accounts.authz import authorize, is_allowed
-from accounts.models import Account, AuditEvent, Group, Role, User
+from accounts.models import AuditEvent, Group, Role, User
 from accounts.selectors import policy_attachments as reads
 from accounts.selectors import users as user_reads
 from accounts.services import groups, roles, users
@@ -36,6 +36,7 @@ from policies.models import (
     UserPolicyAttachment,
 )
 from tests import factories as f
+from tests.factories import denial, events, generation
 
 pytestmark = pytest.mark.django_db
 
@@ -51,36 +52,6 @@ ATTACHMENT = {"user": UserPolicyAttachment, "group": GroupPolicyAttachment, "rol
 INLINE = {"user": UserPolicy, "group": GroupPolicy, "role": RolePolicy}
 SIZE_QUOTA = {"user": 2048, "group": 5120, "role": 10240}
 NAME_MAX = {"user": 64, "group": 128, "role": 64}  # userNameType / groupNameType / roleNameType
-
-
-@pytest.fixture
-def root():
-    return f.root_user()
-
-
-@pytest.fixture
-def ctx(root):
-    return f.root_context(root)
-
-
-@pytest.fixture
-def acct(ctx) -> str:
-    return ctx.account.account_id
-
-
-def events(action: str) -> list[tuple[str, str]]:
-    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
-
-
-def generation(ctx) -> int:
-    return Account.objects.values_list("authz_generation", flat=True).get(pk=ctx.account.pk)
-
-
-def denial(acct: str, caller: str, action: str, resource: str) -> str:
-    return (
-        f"User: arn:aws:iam::{acct}:user/{caller} is not authorized to perform: {action} on resource: "
-        f"{resource} because no identity-based policy allows the {action} action"
-    )
 
 
 def sized(non_whitespace: int, action: str = "s3:GetObject") -> str:

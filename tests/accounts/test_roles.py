@@ -25,6 +25,7 @@ from iam_portal.errors import (
 )
 from policies.models import RolePolicy, RolePolicyAttachment
 from tests import factories as f
+from tests.factories import events
 
 pytestmark = pytest.mark.django_db
 
@@ -51,23 +52,9 @@ DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
 
 
 @pytest.fixture
-def root():
-    return f.root_user()
-
-
-@pytest.fixture
-def ctx(root):
-    return f.root_context(root)
-
-
-@pytest.fixture
 def bob(ctx):
     """An IAM user without policies."""
     return users.create_user(ctx, user_name="bob")
-
-
-def events(action: str) -> list[tuple[str, str]]:
-    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
 
 
 def generation(account: Account) -> int:

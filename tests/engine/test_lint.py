@@ -52,20 +52,25 @@ def shape(finding: Finding) -> tuple[str, str, str, int | None, int | None]:
 
 def simple(action: object = "iam:GetUser", resource: object = "*", *, extra: str = "") -> str:
     """A one-statement identity policy: the Action value is at line 5 column 15, Resource at 6:17."""
-    return ("{\n"
-            '  "Version": "2012-10-17",\n'
-            '  "Statement": [{\n'
-            '    "Effect": "Allow",\n'
-            f'    "Action": {json.dumps(action)},\n'
-            f'    "Resource": {json.dumps(resource)}{extra}\n'
-            "  }]\n"
-            "}\n")
+    return (
+        "{\n"
+        '  "Version": "2012-10-17",\n'
+        '  "Statement": [{\n'
+        '    "Effect": "Allow",\n'
+        f'    "Action": {json.dumps(action)},\n'
+        f'    "Resource": {json.dumps(resource)}{extra}\n'
+        "  }]\n"
+        "}\n"
+    )
 
 
 def with_condition(condition: str) -> str:
     """`simple` with `"Condition": {` on line 7 and `condition` on line 8, from column 7."""
-    return simple("iam:GetUser", "arn:aws:iam::123456789012:user/alice",
-                  extra=',\n    "Condition": {\n      ' + condition + "\n    }")
+    return simple(
+        "iam:GetUser",
+        "arn:aws:iam::123456789012:user/alice",
+        extra=',\n    "Condition": {\n      ' + condition + "\n    }",
+    )
 
 
 def key_column(operator: str) -> int:
@@ -79,7 +84,6 @@ def value_column(operator: str, key: str) -> int:
 
 
 class GrammarAndOrderTests:
-
     def test_the_newcomer_typo_gives_the_json_error_and_the_invalid_action(self):
         findings = lint_policy(NEWCOMER_TYPO)
         assert [shape(f) for f in findings] == [
@@ -133,16 +137,39 @@ class GrammarAndOrderTests:
     def test_a_clean_policy_has_no_findings(self):
         assert lint(simple("iam:GetUser", "arn:aws:iam::123456789012:user/alice")) == []
 
-    @pytest.mark.parametrize("document", [
-        b"\xff\xfe", b"", "", "   ", "null", "[]", "42", '"text"', "{", "{}", '{"Statement": 3}',
-        '{"Statement": [1, "x", null]}', '{"Statement": {"Action": {"a": 1}, "Resource": [[]]}}',
-        '{"Statement": {"Effect": "Allow", "Condition": {"StringEquals": []}}}',
-        '{"Statement": {"Effect": "Allow", "Condition": {"Bogus": {"aws:username": "a"}}}}',
-        '{"Statement": {"Effect": "Allow", "Principal": {"AWS": [[], {}]}, "Action": "*"}}',
-        "[" * 5000, {"Statement": set()}, {1: 2}, {"a": float("nan")}, object(), None, 3.5,
-        {"Statement": [{"Effect": "Allow", "Action": "*" * 3000,
-                        "Resource": ["*" * 3000, "arn:" + "?" * 3000]}]},
-    ])
+    @pytest.mark.parametrize(
+        "document",
+        [
+            b"\xff\xfe",
+            b"",
+            "",
+            "   ",
+            "null",
+            "[]",
+            "42",
+            '"text"',
+            "{",
+            "{}",
+            '{"Statement": 3}',
+            '{"Statement": [1, "x", null]}',
+            '{"Statement": {"Action": {"a": 1}, "Resource": [[]]}}',
+            '{"Statement": {"Effect": "Allow", "Condition": {"StringEquals": []}}}',
+            '{"Statement": {"Effect": "Allow", "Condition": {"Bogus": {"aws:username": "a"}}}}',
+            '{"Statement": {"Effect": "Allow", "Principal": {"AWS": [[], {}]}, "Action": "*"}}',
+            "[" * 5000,
+            {"Statement": set()},
+            {1: 2},
+            {"a": float("nan")},
+            object(),
+            None,
+            3.5,
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "*" * 3000, "Resource": ["*" * 3000, "arn:" + "?" * 3000]}
+                ]
+            },
+        ],
+    )
     def test_any_input_gives_findings_rather_than_an_exception(self, document):
         for kind in ("identity", "resource", "trust"):
             findings = lint_policy(document, kind=kind)
@@ -160,7 +187,6 @@ class GrammarAndOrderTests:
 
 
 class InvalidActionTests:
-
     def test_an_unknown_iam_action_is_an_error_with_a_suggestion(self):
         finding = only(lint(simple("iam:CreateUsers")), "INVALID_ACTION")
         assert shape(finding) == ("ERROR", "INVALID_ACTION", "Invalid action", 5, 15)
@@ -179,21 +205,35 @@ class InvalidActionTests:
         assert shape(finding) == ("ERROR", "INVALID_ACTION", "Invalid action", 5, 15)
         assert finding.detail == "The action pattern iam:Frobnicate* matches no iam action."
 
-    @pytest.mark.parametrize("action", [
-        "iam:CreateUser", "IAM:createuser", "iam:*User", "iam:Get?ser", "sts:Assume*", "s3:CreateUsers",
-        "ec2:Frobnicate*", "*",
-    ])
+    @pytest.mark.parametrize(
+        "action",
+        [
+            "iam:CreateUser",
+            "IAM:createuser",
+            "iam:*User",
+            "iam:Get?ser",
+            "sts:Assume*",
+            "s3:CreateUsers",
+            "ec2:Frobnicate*",
+            "*",
+        ],
+    )
     def test_catalogued_actions_any_case_matching_wildcards_and_other_services_are_valid(self, action):
         assert "INVALID_ACTION" not in codes(lint(simple(action, "arn:aws:iam::123456789012:user/a")))
 
 
 class ConditionKeyTests:
-
     def test_an_unknown_aws_key_is_an_invalid_global_condition_key(self):
-        finding = only(lint(with_condition('"StringEquals": {"aws:Usernam": "alice"}')),
-                       "INVALID_GLOBAL_CONDITION_KEY")
-        assert shape(finding) == ("ERROR", "INVALID_GLOBAL_CONDITION_KEY", "Invalid global condition key",
-                                  8, 24)
+        finding = only(
+            lint(with_condition('"StringEquals": {"aws:Usernam": "alice"}')), "INVALID_GLOBAL_CONDITION_KEY"
+        )
+        assert shape(finding) == (
+            "ERROR",
+            "INVALID_GLOBAL_CONDITION_KEY",
+            "Invalid global condition key",
+            8,
+            24,
+        )
         assert finding.path == ("Statement", 0, "Condition", "StringEquals", "aws:Usernam")
         assert finding.detail.endswith("Did you mean aws:username?")
 
@@ -203,30 +243,65 @@ class ConditionKeyTests:
         assert "INVALID_GLOBAL_CONDITION_KEY" not in codes(findings)
 
     def test_an_unknown_iam_key_is_an_invalid_service_condition_key(self):
-        finding = only(lint(with_condition('"StringEquals": {"iam:PassedToServic": "ec2.amazonaws.com"}')),
-                       "INVALID_SERVICE_CONDITION_KEY")
-        assert shape(finding) == ("ERROR", "INVALID_SERVICE_CONDITION_KEY", "Invalid service condition key",
-                                  8, 24)
+        finding = only(
+            lint(with_condition('"StringEquals": {"iam:PassedToServic": "ec2.amazonaws.com"}')),
+            "INVALID_SERVICE_CONDITION_KEY",
+        )
+        assert shape(finding) == (
+            "ERROR",
+            "INVALID_SERVICE_CONDITION_KEY",
+            "Invalid service condition key",
+            8,
+            24,
+        )
         assert finding.detail.endswith("Did you mean iam:PassedToService?")
 
-    @pytest.mark.parametrize("key", ["iam:PassedToService", "iam:ResourceTag/team", "sts:ExternalId",
-                                     "s3:prefix", "saml:aud"])
+    @pytest.mark.parametrize(
+        "key", ["iam:PassedToService", "iam:ResourceTag/team", "sts:ExternalId", "s3:prefix", "saml:aud"]
+    )
     def test_catalogued_service_keys_and_keys_of_other_services_are_valid(self, key):
         findings = lint(with_condition(f'"StringEquals": {{"{key}": "x"}}'))
         assert not {"INVALID_SERVICE_CONDITION_KEY", "INVALID_GLOBAL_CONDITION_KEY"} & set(codes(findings))
 
 
 class TypeMismatchTests:
-
-    @pytest.mark.parametrize(("operator", "key", "bad", "good", "code", "title"), [
-        ("NumericLessThan", "aws:MultiFactorAuthAge", '"ten"', '"3600"',
-         "TYPE_MISMATCH_NUMBER", "Type mismatch number"),
-        ("DateGreaterThan", "aws:CurrentTime", '"yesterday"', '"2026-01-31T12:00:00Z"',
-         "TYPE_MISMATCH_DATE", "Type mismatch date"),
-        ("Bool", "aws:SecureTransport", '"yes"', "true", "TYPE_MISMATCH_BOOLEAN", "Type mismatch Boolean"),
-        ("IpAddress", "aws:SourceIp", '"203.0.113.0/33"', '"203.0.113.0/24"',
-         "TYPE_MISMATCH_IP_RANGE", "Type mismatch IP range"),
-    ])
+    @pytest.mark.parametrize(
+        ("operator", "key", "bad", "good", "code", "title"),
+        [
+            (
+                "NumericLessThan",
+                "aws:MultiFactorAuthAge",
+                '"ten"',
+                '"3600"',
+                "TYPE_MISMATCH_NUMBER",
+                "Type mismatch number",
+            ),
+            (
+                "DateGreaterThan",
+                "aws:CurrentTime",
+                '"yesterday"',
+                '"2026-01-31T12:00:00Z"',
+                "TYPE_MISMATCH_DATE",
+                "Type mismatch date",
+            ),
+            (
+                "Bool",
+                "aws:SecureTransport",
+                '"yes"',
+                "true",
+                "TYPE_MISMATCH_BOOLEAN",
+                "Type mismatch Boolean",
+            ),
+            (
+                "IpAddress",
+                "aws:SourceIp",
+                '"203.0.113.0/33"',
+                '"203.0.113.0/24"',
+                "TYPE_MISMATCH_IP_RANGE",
+                "Type mismatch IP range",
+            ),
+        ],
+    )
     def test_a_value_the_operator_cannot_read_is_a_type_mismatch(self, operator, key, bad, good, code, title):
         condition = f'"{operator}": {{"{key}": {bad}}}'
         finding = only(lint(with_condition(condition)), code)
@@ -249,39 +324,53 @@ class TypeMismatchTests:
         assert shape(finding) == ("WARNING", "TYPE_MISMATCH", "Type mismatch", 8, 25)
         assert "StringEquals" in finding.detail
 
-    @pytest.mark.parametrize("condition", [
-        '"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}',
-        '"NumericLessThan": {"aws:EpochTime": "1767225600"}',
-        '"StringEquals": {"aws:CurrentTime": "2026-01-31"}',
-        '"IpAddress": {"aws:VpcSourceIp": "10.0.0.0/8"}',
-        '"ForAnyValue:StringEquals": {"aws:TagKeys": "team"}',
-        '"NumericEquals": {"s3:max-keys": "10"}',
-    ])
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            '"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}',
+            '"NumericLessThan": {"aws:EpochTime": "1767225600"}',
+            '"StringEquals": {"aws:CurrentTime": "2026-01-31"}',
+            '"IpAddress": {"aws:VpcSourceIp": "10.0.0.0/8"}',
+            '"ForAnyValue:StringEquals": {"aws:TagKeys": "team"}',
+            '"NumericEquals": {"s3:max-keys": "10"}',
+        ],
+    )
     def test_operators_that_fit_the_key_type_or_unknown_keys_are_not_mismatches(self, condition):
         assert "TYPE_MISMATCH" not in codes(lint(with_condition(condition)))
 
 
 class SecurityWarningTests:
-
     @pytest.mark.parametrize("action", ["iam:PassRole", "iam:Pass*", "iam:*", "*"])
     def test_pass_role_on_every_resource_directly_or_through_a_wildcard(self, action):
         finding = only(lint(simple(action, "*")), "PASS_ROLE_WITH_STAR_IN_RESOURCE")
-        assert shape(finding) == ("SECURITY_WARNING", "PASS_ROLE_WITH_STAR_IN_RESOURCE",
-                                  "Pass role with star in resource", 6, 17)
+        assert shape(finding) == (
+            "SECURITY_WARNING",
+            "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+            "Pass role with star in resource",
+            6,
+            17,
+        )
         assert finding.path == ("Statement", 0, "Resource")
 
     def test_pass_role_on_every_role_of_an_account_is_a_star_in_resource_too(self):
         findings = lint(simple("iam:PassRole", "arn:aws:iam::123456789012:role/*"))
         assert shape(only(findings, "PASS_ROLE_WITH_STAR_IN_RESOURCE"))[3:] == (6, 17)
 
-    @pytest.mark.parametrize(("action", "resource", "extra"), [
-        ("iam:PassRole", "arn:aws:iam::123456789012:role/ec2-app", ""),
-        ("iam:GetRole", "*", ""),
-        ("iam:PassRole", "*",
-         ',\n    "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}'),
-    ])
+    @pytest.mark.parametrize(
+        ("action", "resource", "extra"),
+        [
+            ("iam:PassRole", "arn:aws:iam::123456789012:role/ec2-app", ""),
+            ("iam:GetRole", "*", ""),
+            (
+                "iam:PassRole",
+                "*",
+                ',\n    "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}',
+            ),
+        ],
+    )
     def test_pass_role_on_named_roles_other_actions_or_with_passed_to_service_are_fine(
-            self, action, resource, extra):
+        self, action, resource, extra
+    ):
         assert "PASS_ROLE_WITH_STAR_IN_RESOURCE" not in codes(lint(simple(action, resource, extra=extra)))
 
     def test_a_denied_pass_role_on_every_resource_is_fine(self):
@@ -299,7 +388,8 @@ class SecurityWarningTests:
             }
             """)
         assert [shape(f) for f in findings] == [
-            ("SECURITY_WARNING", "PASS_ROLE_WITH_NOT_RESOURCE", "Pass role with NotResource", 6, 5)]
+            ("SECURITY_WARNING", "PASS_ROLE_WITH_NOT_RESOURCE", "Pass role with NotResource", 6, 5)
+        ]
         assert findings[0].path == ("Statement", 0, "NotResource")
 
     def test_not_resource_without_pass_role_is_fine(self):
@@ -327,7 +417,12 @@ class SecurityWarningTests:
             }
             """)
         assert shape(only(findings, "PASS_ROLE_WITH_NOT_ACTION")) == (
-            "SECURITY_WARNING", "PASS_ROLE_WITH_NOT_ACTION", "Pass role with NotAction", 5, 5)
+            "SECURITY_WARNING",
+            "PASS_ROLE_WITH_NOT_ACTION",
+            "Pass role with NotAction",
+            5,
+            5,
+        )
 
     def test_not_action_that_excludes_pass_role_is_no_pass_role_warning(self):
         findings = lint("""\
@@ -356,11 +451,13 @@ class SecurityWarningTests:
             """).replace("ACTION", action)
         findings = lint_policy(text, kind=kind)
         assert [shape(f) for f in findings] == [
-            ("SECURITY_WARNING", "ALLOW_WITH_NOT_PRINCIPAL", "Allow with NotPrincipal", 5, 5)]
+            ("SECURITY_WARNING", "ALLOW_WITH_NOT_PRINCIPAL", "Allow with NotPrincipal", 5, 5)
+        ]
         assert findings[0].path == ("Statement", 0, "NotPrincipal")
 
     def test_deny_with_not_principal_is_fine(self):
-        findings = lint("""\
+        findings = lint(
+            """\
             {
               "Version": "2012-10-17",
               "Statement": [{
@@ -369,39 +466,53 @@ class SecurityWarningTests:
                 "Action": "sts:AssumeRole"
               }]
             }
-            """, "trust")
+            """,
+            "trust",
+        )
         assert findings == []
 
     def test_for_all_values_with_a_single_valued_key(self):
         findings = lint(with_condition('"ForAllValues:StringEquals": {"aws:username": "alice"}'))
         assert [shape(f) for f in findings] == [
-            ("SECURITY_WARNING", "FORALLVALUES_WITH_SINGLE_VALUED_KEY", "ForAllValues with single valued key",
-             8, 37)]
+            (
+                "SECURITY_WARNING",
+                "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+                "ForAllValues with single valued key",
+                8,
+                37,
+            )
+        ]
         assert "Remove ForAllValues:" in findings[0].detail
 
-    @pytest.mark.parametrize("condition", [
-        '"ForAllValues:StringEquals": {"aws:TagKeys": "team"}',
-        '"ForAnyValue:StringEquals": {"aws:username": "alice"}',
-        '"ForAllValues:StringEquals": {"s3:prefix": "home"}',
-    ])
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            '"ForAllValues:StringEquals": {"aws:TagKeys": "team"}',
+            '"ForAnyValue:StringEquals": {"aws:username": "alice"}',
+            '"ForAllValues:StringEquals": {"s3:prefix": "home"}',
+        ],
+    )
     def test_for_all_values_on_a_multivalued_or_unknown_key_or_for_any_value_is_fine(self, condition):
         assert lint(with_condition(condition)) == []
 
 
 class OverlyPermissiveTests:
-
     def test_every_action_on_every_resource_without_condition_is_full_administrator_access(self):
         finding = only(lint(simple("*", "*")), "OVERLY_PERMISSIVE")
         assert shape(finding) == ("SECURITY_WARNING", "OVERLY_PERMISSIVE", "Overly permissive policy", 5, 15)
         assert "full administrator access" in finding.detail
 
-    @pytest.mark.parametrize(("action", "resource", "extra"), [
-        ("*", "arn:aws:s3:::bucket/*", ""),
-        ("s3:*", "*", ""),
-        ("*", "*", ',\n    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}'),
-    ])
+    @pytest.mark.parametrize(
+        ("action", "resource", "extra"),
+        [
+            ("*", "arn:aws:s3:::bucket/*", ""),
+            ("s3:*", "*", ""),
+            ("*", "*", ',\n    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}'),
+        ],
+    )
     def test_a_named_resource_a_service_wildcard_or_a_condition_is_not_full_access(
-            self, action, resource, extra):
+        self, action, resource, extra
+    ):
         assert "OVERLY_PERMISSIVE" not in codes(lint(simple(action, resource, extra=extra)))
 
     def test_allow_not_action_on_every_resource_is_overly_permissive_too(self):
@@ -433,7 +544,8 @@ class OverlyPermissiveTests:
             }
             """)
         assert [shape(f) for f in findings] == [
-            ("WARNING", "ALLOW_WITH_NOT_ACTION", "Allow with NotAction", 5, 5)]
+            ("WARNING", "ALLOW_WITH_NOT_ACTION", "Allow with NotAction", 5, 5)
+        ]
         assert "List the allowed actions" in findings[0].detail
 
     def test_deny_with_not_action_is_fine(self):
@@ -451,7 +563,6 @@ class OverlyPermissiveTests:
 
 
 class WarningTests:
-
     def test_a_policy_without_version_gets_a_missing_version_warning_at_its_start(self):
         findings = lint("""\
             {
@@ -464,29 +575,40 @@ class WarningTests:
     def test_a_policy_with_a_version_has_no_missing_version_warning(self):
         assert lint(simple()) == []
 
-    @pytest.mark.parametrize(("operator", "like"), [
-        ("StringEquals", "StringLike"), ("StringNotEquals", "StringNotLike"),
-        ("ForAnyValue:StringEqualsIfExists", "ForAnyValue:StringLikeIfExists"),
-    ])
+    @pytest.mark.parametrize(
+        ("operator", "like"),
+        [
+            ("StringEquals", "StringLike"),
+            ("StringNotEquals", "StringNotLike"),
+            ("ForAnyValue:StringEqualsIfExists", "ForAnyValue:StringLikeIfExists"),
+        ],
+    )
     def test_a_wildcard_with_an_equals_operator_suggests_the_like_operator(self, operator, like):
         findings = lint(with_condition(f'"{operator}": {{"aws:PrincipalTag/team": "web-*"}}'))
         finding = only(findings, "WILDCARD_WITHOUT_LIKE_OPERATOR")
-        assert shape(finding) == ("WARNING", "WILDCARD_WITHOUT_LIKE_OPERATOR",
-                                  "Wildcard without like operator",
-                                  8, value_column(operator, "aws:PrincipalTag/team"))
+        assert shape(finding) == (
+            "WARNING",
+            "WILDCARD_WITHOUT_LIKE_OPERATOR",
+            "Wildcard without like operator",
+            8,
+            value_column(operator, "aws:PrincipalTag/team"),
+        )
         assert finding.detail.endswith(f"use {like}.")
 
     def test_arn_equals_with_a_wildcard_suggests_arn_like(self):
         findings = lint(with_condition('"ArnEquals": {"aws:SourceArn": "arn:aws:sns:*:123456789012:topic"}'))
         assert only(findings, "WILDCARD_WITHOUT_LIKE_OPERATOR").detail.endswith("use ArnLike.")
 
-    @pytest.mark.parametrize("condition", [
-        '"StringLike": {"aws:PrincipalTag/team": "web-*"}',
-        '"StringEquals": {"aws:PrincipalTag/team": "web"}',
-        '"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}',
-        '"StringEquals": {"aws:PrincipalTag/team": "${*}"}',
-        '"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:123456789012:topic"}',
-    ])
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            '"StringLike": {"aws:PrincipalTag/team": "web-*"}',
+            '"StringEquals": {"aws:PrincipalTag/team": "web"}',
+            '"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}',
+            '"StringEquals": {"aws:PrincipalTag/team": "${*}"}',
+            '"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:123456789012:topic"}',
+        ],
+    )
     def test_like_operators_plain_values_and_variables_are_fine(self, condition):
         assert "WILDCARD_WITHOUT_LIKE_OPERATOR" not in codes(lint(with_condition(condition)))
 
@@ -500,12 +622,17 @@ def sized(characters: int) -> str:
 
 
 class PolicySizeTests:
-
     def test_an_identity_policy_over_6144_characters_exceeds_the_quota(self):
         findings = lint(sized(6145))
         assert [shape(f) for f in findings] == [
-            ("WARNING", "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA",
-             "Policy size exceeds identity policy quota", 1, 1)]
+            (
+                "WARNING",
+                "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA",
+                "Policy size exceeds identity policy quota",
+                1,
+                1,
+            )
+        ]
         assert "6,145" in findings[0].detail and "6,144" in findings[0].detail
 
     def test_an_identity_policy_of_6144_characters_plus_white_space_is_within_the_quota(self):
@@ -531,8 +658,14 @@ class PolicySizeTests:
 
         findings = lint(trust(2049), "trust")
         assert [shape(f) for f in findings] == [
-            ("WARNING", "POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA",
-             "Policy size exceeds role trust policy quota", 1, 1)]
+            (
+                "WARNING",
+                "POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA",
+                "Policy size exceeds role trust policy quota",
+                1,
+                1,
+            )
+        ]
         assert lint(trust(2048), "trust") == []
 
     def test_resource_policies_have_no_size_check_here(self):
@@ -541,7 +674,6 @@ class PolicySizeTests:
 
 
 class EmptyValueTests:
-
     def test_empty_action_and_resource_arrays(self):
         findings = lint(simple([], []))
         assert [shape(f) for f in findings] == [
@@ -553,7 +685,8 @@ class EmptyValueTests:
         assert lint(simple(["iam:GetUser"], ["*"])) == []
 
     def test_empty_principal_array_and_object(self):
-        findings = lint("""\
+        findings = lint(
+            """\
             {
               "Version": "2012-10-17",
               "Statement": [{
@@ -566,14 +699,17 @@ class EmptyValueTests:
                 "Action": "sts:TagSession"
               }]
             }
-            """, "trust")
+            """,
+            "trust",
+        )
         assert [shape(f) for f in findings] == [
             ("SUGGESTION", "EMPTY_ARRAY_PRINCIPAL", "Empty array principal", 5, 26),
             ("SUGGESTION", "EMPTY_OBJECT_PRINCIPAL", "Empty object principal", 9, 18),
         ]
 
     def test_named_principals_are_fine(self):
-        findings = lint("""\
+        findings = lint(
+            """\
             {
               "Version": "2012-10-17",
               "Statement": [{
@@ -582,29 +718,43 @@ class EmptyValueTests:
                 "Action": "sts:AssumeRole"
               }]
             }
-            """, "trust")
+            """,
+            "trust",
+        )
         assert findings == []
 
-    @pytest.mark.parametrize(("operator", "code", "title"), [
-        ("StringEquals", "EMPTY_ARRAY_CONDITION", "Empty array condition"),
-        ("ForAllValues:StringEquals", "EMPTY_ARRAY_CONDITION_FORALLVALUES",
-         "Empty array condition ForAllValues"),
-        ("ForAnyValue:StringEquals", "EMPTY_ARRAY_CONDITION_FORANYVALUE",
-         "Empty array condition ForAnyValue"),
-        ("StringEqualsIfExists", "EMPTY_ARRAY_CONDITION_IFEXISTS", "Empty array condition IfExists"),
-    ])
+    @pytest.mark.parametrize(
+        ("operator", "code", "title"),
+        [
+            ("StringEquals", "EMPTY_ARRAY_CONDITION", "Empty array condition"),
+            (
+                "ForAllValues:StringEquals",
+                "EMPTY_ARRAY_CONDITION_FORALLVALUES",
+                "Empty array condition ForAllValues",
+            ),
+            (
+                "ForAnyValue:StringEquals",
+                "EMPTY_ARRAY_CONDITION_FORANYVALUE",
+                "Empty array condition ForAnyValue",
+            ),
+            ("StringEqualsIfExists", "EMPTY_ARRAY_CONDITION_IFEXISTS", "Empty array condition IfExists"),
+        ],
+    )
     def test_a_condition_key_without_values(self, operator, code, title):
         findings = lint(with_condition(f'"{operator}": {{"aws:TagKeys": []}}'))
         assert [shape(f) for f in findings] == [
-            ("SUGGESTION", code, title, 8, value_column(operator, "aws:TagKeys"))]
+            ("SUGGESTION", code, title, 8, value_column(operator, "aws:TagKeys"))
+        ]
 
     def test_empty_condition_object_and_empty_operator_block(self):
         findings = lint(simple(extra=',\n    "Condition": {}'))
         assert [shape(f) for f in findings] == [
-            ("SUGGESTION", "EMPTY_OBJECT_CONDITION", "Empty object condition", 7, 18)]
+            ("SUGGESTION", "EMPTY_OBJECT_CONDITION", "Empty object condition", 7, 18)
+        ]
         findings = lint(with_condition('"StringEquals": {}'))
         assert [shape(f) for f in findings] == [
-            ("SUGGESTION", "EMPTY_OBJECT_CONDITION", "Empty object condition", 8, 23)]
+            ("SUGGESTION", "EMPTY_OBJECT_CONDITION", "Empty object condition", 8, 23)
+        ]
 
     def test_condition_keys_with_values_are_fine(self):
         assert lint(with_condition('"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}')) == []
@@ -618,7 +768,6 @@ class EmptyValueTests:
 
 
 class RedundancyTests:
-
     def test_an_action_covered_by_a_wildcard_of_the_same_statement(self):
         findings = lint(simple(["iam:GetUser", "iam:Get*", "iam:List*"]))
         finding = only(findings, "REDUNDANT_ACTION")
@@ -631,11 +780,14 @@ class RedundancyTests:
         findings = lint(simple(actions, "arn:aws:iam::123456789012:user/alice"))
         assert [(f.code, f.path[-1]) for f in findings] == [("REDUNDANT_ACTION", 1), ("REDUNDANT_ACTION", 3)]
 
-    @pytest.mark.parametrize("actions", [
-        ["iam:GetUser", "iam:ListUsers"],
-        ["iam:Get*", "iam:*User"],
-        ["iam:Get?ser", "iam:GetUsers"],
-    ])
+    @pytest.mark.parametrize(
+        "actions",
+        [
+            ["iam:GetUser", "iam:ListUsers"],
+            ["iam:Get*", "iam:*User"],
+            ["iam:Get?ser", "iam:GetUsers"],
+        ],
+    )
     def test_actions_that_only_overlap_are_not_redundant(self, actions):
         assert "REDUNDANT_ACTION" not in codes(lint(simple(actions)))
 
@@ -650,12 +802,15 @@ class RedundancyTests:
         finding = only(lint(simple("s3:GetObject", resources)), "REDUNDANT_RESOURCE")
         assert finding.path == ("Statement", 0, "Resource", 1)
 
-    @pytest.mark.parametrize("resources", [
-        ["arn:aws:s3:::bucket/*", "arn:aws:s3:::other/*"],
-        ["arn:aws:iam::123456789012:role/jane*", "arn:aws:iam::123456789012:role/Jane-admin"],
-        ["arn:aws:s3:::bucket?/*", "arn:aws:s3:::bucket*/x"],
-        ["arn:aws:ec2:*:123456789012:instance/*", "arn:aws:ec2:us-east-1:*:instance/i-1"],
-    ])
+    @pytest.mark.parametrize(
+        "resources",
+        [
+            ["arn:aws:s3:::bucket/*", "arn:aws:s3:::other/*"],
+            ["arn:aws:iam::123456789012:role/jane*", "arn:aws:iam::123456789012:role/Jane-admin"],
+            ["arn:aws:s3:::bucket?/*", "arn:aws:s3:::bucket*/x"],
+            ["arn:aws:ec2:*:123456789012:instance/*", "arn:aws:ec2:us-east-1:*:instance/i-1"],
+        ],
+    )
     def test_resources_that_differ_or_only_overlap_are_not_redundant(self, resources):
         assert "REDUNDANT_RESOURCE" not in codes(lint(simple("s3:GetObject", resources)))
 
@@ -670,7 +825,8 @@ class RedundancyTests:
             }
             """)
         assert [shape(f) for f in findings] == [
-            ("SUGGESTION", "REDUNDANT_STATEMENT", "Redundant statement", 5, 5)]
+            ("SUGGESTION", "REDUNDANT_STATEMENT", "Redundant statement", 5, 5)
+        ]
         assert findings[0].path == ("Statement", 1)
         assert findings[0].detail.startswith('Statement[1] (Sid "B") repeats Statement[0] (Sid "A")')
 
@@ -691,7 +847,8 @@ class RedundancyTests:
     def test_the_same_condition_value_twice_under_one_key(self):
         findings = lint(with_condition('"StringEquals": {"aws:PrincipalTag/team": ["web", "db", "web"]}'))
         assert [shape(f) for f in findings] == [
-            ("SUGGESTION", "REDUNDANT_CONDITION_VALUE", "Redundant condition value", 8, 63)]
+            ("SUGGESTION", "REDUNDANT_CONDITION_VALUE", "Redundant condition value", 8, 63)
+        ]
         assert findings[0].path[-1] == 2
 
     def test_distinct_condition_values_are_fine(self):
@@ -699,11 +856,15 @@ class RedundancyTests:
 
 
 class CommandLineTests:
-
     @staticmethod
     def validate(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "policies.engine", "validate", str(path), *options],
-                              capture_output=True, text=True, cwd=ROOT, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "policies.engine", "validate", str(path), *options],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
 
     def test_validate_exits_1_when_the_policy_has_errors(self, tmp_path):
         path = tmp_path / "typo.json"
@@ -728,12 +889,16 @@ class CommandLineTests:
         proc = self.validate(path, "--json")
         assert proc.returncode == 1
         assert [(f["code"], f["line"], f["column"], f["path"]) for f in json.loads(proc.stdout)] == [
-            ("JSON_SYNTAX_ERROR", 6, 5, ""), ("INVALID_ACTION", 5, 16, "Statement[0].Action[0]")]
+            ("JSON_SYNTAX_ERROR", 6, 5, ""),
+            ("INVALID_ACTION", 5, 16, "Statement[0].Action[0]"),
+        ]
 
     def test_validate_reads_the_kind(self, tmp_path):
         path = tmp_path / "trust.json"
-        path.write_text('{"Version": "2012-10-17", "Statement": {"Effect": "Allow", '
-                        '"NotPrincipal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}}')
+        path.write_text(
+            '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", '
+            '"NotPrincipal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}}'
+        )
         proc = self.validate(path, "--kind", "trust", "--json")
         assert proc.returncode == 0
         assert [f["code"] for f in json.loads(proc.stdout)] == ["ALLOW_WITH_NOT_PRINCIPAL"]

@@ -35,6 +35,7 @@ from policies.models import (
     UserPolicyAttachment,
 )
 from tests import factories as f
+from tests.factories import denial, events, generation
 
 pytestmark = pytest.mark.django_db
 
@@ -56,36 +57,6 @@ MALFORMED = """{
         }
     ]
 }"""
-
-
-@pytest.fixture
-def root():
-    return f.root_user()
-
-
-@pytest.fixture
-def ctx(root):
-    return f.root_context(root)
-
-
-@pytest.fixture
-def acct(ctx) -> str:
-    return ctx.account.account_id
-
-
-def events(action: str) -> list[tuple[str, str]]:
-    return list(AuditEvent.objects.filter(action=action).values_list("outcome", "error_code"))
-
-
-def generation(ctx) -> int:
-    return Account.objects.values_list("authz_generation", flat=True).get(pk=ctx.account.pk)
-
-
-def denial(acct: str, caller: str, action: str, resource: str) -> str:
-    return (
-        f"User: arn:aws:iam::{acct}:user/{caller} is not authorized to perform: {action} on resource: "
-        f"{resource} because no identity-based policy allows the {action} action"
-    )
 
 
 def invalid(value: object, member: str, constraint: str) -> str:
