@@ -19,7 +19,6 @@ from accounts.services.account import create_account_alias
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
-NO_KEYS = "root access keys arrive with the credentials issue (issue 4); run without --root-access-key"
 
 
 def run(*args: str, **options: object) -> str:
@@ -85,11 +84,21 @@ class CreateAccountCommandTests:
             {"account_alias": "example-corp"},
         )
 
-    def test_root_access_keys_are_not_there_yet(self):
-        with pytest.raises(CommandError) as caught:
-            run("--email", "owner@example.com", "--password", f.PASSWORD, "--root-access-key")
-        assert str(caught.value) == NO_KEYS
-        assert Account.objects.count() == 0
+    def test_root_access_key_is_issued_and_shown_once(self):
+        output = json.loads(
+            run("--email", "owner@example.com", "--password", f.PASSWORD, "--root-access-key", "--json")
+        )
+        root = User.objects.get(email="owner@example.com")
+        [key] = root.access_keys.all()
+        assert output["access_key_id"] == key.access_key_id and key.access_key_id.startswith("AKIA")
+        assert len(output["secret_access_key"]) == 40
+        assert output["secret_access_key"] not in key.secret_ciphertext
+        plain = run("--email", "other@example.com", "--password", f.PASSWORD, "--root-access-key")
+        account_id, key_line = plain.splitlines()
+        assert account_id == User.objects.get(email="other@example.com").account.account_id
+        assert (
+            key_line.split()[0] == User.objects.get(email="other@example.com").access_keys.get().access_key_id
+        )
 
     @pytest.mark.parametrize(
         ("args", "message"),
@@ -209,7 +218,14 @@ class CreateAccountCommandLineTests:
         assert again.returncode == 1 and again.stdout == ""
         assert "An account with the email address cli@example.com already exists." in again.stderr
         keys = manage(
-            url, "createaccount", "--email", "k@example.com", "--password", "x", "--root-access-key"
+            url,
+            "createaccount",
+            "--email",
+            "k@example.com",
+            "--password",
+            f.PASSWORD,
+            "--root-access-key",
+            "--json",
         )
-        assert keys.returncode == 1
-        assert NO_KEYS in keys.stderr
+        assert keys.returncode == 0, keys.stderr
+        assert json.loads(keys.stdout)["access_key_id"].startswith("AKIA")

@@ -1,7 +1,7 @@
 """`manage.py createaccount`: sign up an account (and optionally its alias) from the command line.
 
-Everything goes through the services, exactly as a sign-up and a CreateAccountAlias by the new
-root user would; either both happen or nothing does.
+Everything goes through the services, exactly as a sign-up, a CreateAccountAlias and a
+CreateAccessKey by the new root user would; either all happen or nothing does.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.context import system_context
+from accounts.services.access_keys import create_access_key
 from accounts.services.account import create_account, create_account_alias
 from iam_portal.errors import IamError
-
-NO_ACCESS_KEYS_YET = (
-    "root access keys arrive with the credentials issue (issue 4); run without --root-access-key"
-)
 
 
 class Command(BaseCommand):
@@ -33,14 +30,15 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print a JSON object instead of the id")
 
     def handle(self, *args: object, **options: object) -> None:
-        if options["root_access_key"]:
-            raise CommandError(NO_ACCESS_KEYS_YET)
+        issued = None
         try:
             # One transaction: a rejected alias must not leave the account behind.
             with transaction.atomic():
                 root = create_account(email=options["email"], password=options["password"])
                 if options["alias"] is not None:
                     create_account_alias(system_context(root), account_alias=options["alias"])
+                if options["root_access_key"]:
+                    issued = create_access_key(system_context(root))
         except IamError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
         account_id = root.account.account_id
@@ -50,10 +48,12 @@ class Command(BaseCommand):
                     {
                         "account_id": account_id,
                         "root_user_email": root.email,
-                        "access_key_id": None,
-                        "secret_access_key": None,
+                        "access_key_id": issued.access_key.access_key_id if issued else None,
+                        "secret_access_key": issued.secret_access_key if issued else None,
                     }
                 )
             )
         else:
             self.stdout.write(account_id)
+            if issued:  # shown this once; AWS never shows a secret access key again
+                self.stdout.write(f"{issued.access_key.access_key_id} {issued.secret_access_key}")
