@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import ThrottlingMixin
 
 from . import arns
 
@@ -34,6 +36,8 @@ class Account(models.Model):
     # Bumped in the same transaction by every write that feeds authorization, so that a cached
     # policy set in any process is known to be stale (DESIGN.md, Authorization).
     authz_generation = models.BigIntegerField(default=0)
+    # AWS now requires MFA for the root user of new accounts; enrollment is forced at sign-in.
+    require_root_mfa = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return self.alias or self.account_id
@@ -213,6 +217,63 @@ class PasswordPolicy(models.Model):
     @property
     def expire_passwords(self) -> bool:
         return bool(self.max_password_age)
+
+
+class MFADevice(ThrottlingMixin, models.Model):
+    """A virtual MFA device (TOTP, RFC 6238). Created unassigned (CreateVirtualMFADevice), assigned
+    to a user by EnableMFADevice. The seed is stored encrypted, never in clear."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mfa_devices")
+    device_name = models.CharField(max_length=226)
+    path = models.CharField(max_length=512, default="/")
+    serial_number = models.CharField(max_length=256, unique=True)  # the device's ARN
+    seed_ciphertext = models.TextField()
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="mfa_devices"
+    )
+    enable_date = models.DateTimeField(null=True, blank=True)
+    last_t = models.BigIntegerField(default=-1)  # the time step of the last accepted code (replay)
+    drift = models.SmallIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    tags = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("device_name"), "account", name="mfa_device_name_unique_per_account"
+            ),
+        ]
+        ordering = ["device_name"]
+
+    def __str__(self) -> str:
+        return self.serial_number
+
+    def __repr__(self) -> str:
+        return f"<MFADevice {self.serial_number}>"
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code of the root user, stored as a hash; shown once when generated."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=256)
+    created = models.DateTimeField(default=timezone.now)
+    used = models.DateTimeField(null=True, blank=True)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode user={self.user_id} used={bool(self.used)}>"
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins counted per identity and per source address (keys like "ip:203.0.113.9")."""
+
+    key = models.CharField(max_length=512, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    first_failure = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
 
 
 class AuditEventQuerySet(models.QuerySet):

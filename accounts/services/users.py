@@ -9,7 +9,7 @@ from policies.models import UserPolicy, UserPolicyAttachment
 from .. import arns, audit, lookups, quotas
 from ..authz import authorize, resource_tag_context
 from ..context import RequestContext
-from ..models import AccessKey, Account, GroupMembership, LoginProfile, User, unique_id
+from ..models import AccessKey, Account, GroupMembership, LoginProfile, MFADevice, User, unique_id
 
 MAX_USERS_PER_ACCOUNT = quotas.USERS_QUOTA
 USER_NAME_MAX = 64
@@ -107,6 +107,8 @@ def _delete_conflict(user: User) -> str | None:
         return "Cannot delete entity, must delete login profile first."
     if AccessKey.objects.filter(user=user).exists():
         return "Cannot delete entity, must delete access keys first."
+    if MFADevice.objects.filter(user=user).exists():
+        return "Cannot delete entity, must delete MFA device first."
     if UserPolicy.objects.filter(user=user).exists():
         return "Cannot delete entity, must delete policies first."
     if UserPolicyAttachment.objects.filter(user=user).exists():
