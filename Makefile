@@ -20,6 +20,7 @@ dev-venv: $(VENV)/.dev
 
 run: venv
 	$(PY) manage.py migrate --noinput
+	@echo "Open http://$(ADDR)/signup/ to create an account (or http://$(ADDR)/signin/ to sign in)."
 	$(PY) manage.py runserver $(ADDR)
 
 lint: dev-venv

@@ -25,7 +25,7 @@ class RequestContext:
     access_key_id: str = ""
     user_agent: str = ""
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    now: datetime = field(default_factory=timezone.now)
+    now: datetime = field(default_factory=lambda: timezone.now())  # looked up at call time
     # Per-request memo (the authorization generation is read once per request).
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 

@@ -219,7 +219,14 @@ class PasswordPolicy(models.Model):
         return bool(self.max_password_age)
 
 
-class MFADevice(ThrottlingMixin, models.Model):
+class _VerifyAllowed:
+    """The end of django-otp's verify_is_allowed() chain (its Device class plays this part)."""
+
+    def verify_is_allowed(self) -> tuple[bool, dict | None]:
+        return True, None
+
+
+class MFADevice(ThrottlingMixin, _VerifyAllowed, models.Model):
     """A virtual MFA device (TOTP, RFC 6238). Created unassigned (CreateVirtualMFADevice), assigned
     to a user by EnableMFADevice. The seed is stored encrypted, never in clear."""
 

@@ -70,6 +70,12 @@ class AccessDeniedError(IamError):
     code, http_status = "AccessDenied", 403
 
 
+class InvalidAuthenticationCodeError(IamError):
+    """An MFA code that is wrong, replayed or not consecutive (or a throttled attempt)."""
+
+    code, http_status = "InvalidAuthenticationCode", 403
+
+
 def validation_error(value: object, member: str, constraint: str) -> ValidationError:
     """AWS's message form for a constraint failure on one member."""
     return ValidationError(

@@ -116,6 +116,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+LOGIN_URL = "accounts:signin"
+# Console sessions: AWS signs console sessions out after 12 hours by default.
+SESSION_COOKIE_AGE = int(os.environ.get("IAM_PORTAL_SESSION_SECONDS", 12 * 3600))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+IAM_PORTAL_MFA_ISSUER = os.environ.get("IAM_PORTAL_MFA_ISSUER", "IAM Portal")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

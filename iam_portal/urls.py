@@ -1,8 +1,10 @@
 """URL wiring: the only place adapters are connected (DESIGN.md, dependency rule 1)."""
 
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import include, path
+
+from accounts.views import HomeView
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", HomeView.as_view(), name="home"),
+    path("", include("accounts.urls")),
 ]

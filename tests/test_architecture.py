@@ -88,7 +88,7 @@ def check_imports_go_downward(module: Module) -> list[str]:
         return [
             f"{module.name} imports adapter {name}"
             for name in imported_names(module)
-            if name.endswith(".urls")
+            if name.endswith(".urls") and name.startswith(PACKAGES)
         ]
     if is_adapter(module.name):
         return []

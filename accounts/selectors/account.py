@@ -16,7 +16,7 @@ from policies.models import (
 from .. import quotas
 from ..authz import authorize
 from ..context import RequestContext
-from ..models import AccessKey, Account, Group, Role, User
+from ..models import AccessKey, Account, Group, MFADevice, Role, User
 
 
 def list_account_aliases(
@@ -60,6 +60,9 @@ def get_account_summary(ctx: RequestContext) -> dict[str, int]:
             n_role_attachments=_count(RolePolicyAttachment.objects.filter(role__account=account)),
             root_password=Subquery(User.objects.filter(account=account, is_root=True).values("password")[:1]),
             root_access_keys=Exists(AccessKey.objects.filter(user__account=account, user__is_root=True)),
+            n_mfa_devices=_count(MFADevice.objects.filter(account=account)),
+            n_mfa_in_use=_count(MFADevice.objects.filter(account=account, user__isnull=False)),
+            root_mfa=Exists(MFADevice.objects.filter(account=account, user__is_root=True)),
         )
         .get()
     )
@@ -74,12 +77,11 @@ def get_account_summary(ctx: RequestContext) -> dict[str, int]:
         "AccountPasswordPresent": int(_usable(row["root_password"])),
         # 1 when the root user has an access key, Active or Inactive (AWS: "an access key").
         "AccountAccessKeysPresent": int(row["root_access_keys"]),
-        # Live with the MFA issue: MFADevices, MFADevicesInUse, AccountMFAEnabled (root MFA). The
-        # portal has no server certificates, signing certificates, instance profiles or identity
+        "MFADevices": row["n_mfa_devices"],  # virtual devices of the account, assigned or not
+        "MFADevicesInUse": row["n_mfa_in_use"],  # the assigned ones
+        "AccountMFAEnabled": int(row["root_mfa"]),  # 1 when the root user has an enabled device
+        # The portal has no server certificates, signing certificates, instance profiles or identity
         # providers, so those stay 0 until the entities exist.
-        "MFADevices": 0,
-        "MFADevicesInUse": 0,
-        "AccountMFAEnabled": 0,
         "AccountSigningCertificatesPresent": 0,
         "ServerCertificates": 0,
         "InstanceProfiles": 0,

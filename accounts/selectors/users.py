@@ -44,3 +44,8 @@ def list_user_tags(
     user = lookups.user_by_name(ctx.account, user_name)
     authorize(ctx, "iam:ListUserTags", user.arn)
     return paginate(sorted(user.tags.items(), key=lambda kv: kv[0].lower()), marker, max_items)
+
+
+def user_for_session(pk: int) -> User | None:
+    """The user a console session belongs to (no authorization: the session proved who it is)."""
+    return User.objects.select_related("account").filter(pk=pk).first()

@@ -288,19 +288,20 @@ def delete_login_profile(ctx: RequestContext, *, user_name: str | None = None) -
 def change_password(ctx: RequestContext, *, old_password: str, new_password: str) -> None:
     """ChangePassword: the calling IAM user changes its own password (never the root user's).
 
-    Allowed by an identity policy (iam:ChangePassword on its own ARN) or by the account password
-    policy's AllowUsersToChangePassword, which grants it in AWS without any identity policy.
+    Allowed by an identity policy (iam:ChangePassword on its own ARN), by the account password
+    policy's AllowUsersToChangePassword, or while an administrator requires a reset (AWS gives such
+    a user the change-password permission); an explicit deny still refuses it.
     """
     validate_password(old_password, "oldPassword")
     validate_password(new_password, "newPassword")
     caller = ctx.caller
     policy = _current_policy(ctx.account)
-    # AllowUsersToChangePassword grants the action, but an explicit deny still refuses it.
+    reset_required = LoginProfile.objects.filter(user=caller, password_reset_required=True).exists()
     authorize(
         ctx,
         "iam:ChangePassword",
         caller.arn,
-        granted=policy is not None and policy.allow_users_to_change_password,
+        granted=reset_required or (policy is not None and policy.allow_users_to_change_password),
     )
     with audit.write(ctx, "iam:ChangePassword", caller.arn, user_name=caller.user_name or None):
         if caller.is_root:

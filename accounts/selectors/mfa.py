@@ -1,0 +1,124 @@
+"""Virtual MFA device reads: ListMFADevices, ListVirtualMFADevices; and the shared checks of the MFA writes.
+
+Reads never load a seed: the sealed column is left out of every query here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from iam_portal import validation
+from iam_portal.errors import NoSuchEntityError, validation_error
+from iam_portal.pagination import Page, paginate
+
+from .. import arns, lookups
+from ..authz import authorize
+from ..context import RequestContext
+from ..models import MFADevice, User
+
+DEVICE_NAME_MAX = 226  # the column's length; the model sets no maximum (virtualMFADeviceName)
+USER_NAME_MAX = 128  # existingUserNameType
+SERIAL_NUMBER = re.compile(r"[\w+=/:,.@-]+", re.ASCII)
+SERIAL_NUMBER_RANGE = (9, 256)
+ASSIGNED, UNASSIGNED, ANY = "Assigned", "Unassigned", "Any"
+ASSIGNMENT_STATUSES = (ASSIGNED, UNASSIGNED, ANY)
+
+
+@dataclass(frozen=True)
+class MFADeviceMetadata:
+    """One ListMFADevices entry. user_name is None for the root user's devices."""
+
+    user_name: str | None
+    serial_number: str
+    enable_date: datetime
+
+
+def device_arn(account_id: str, path: str, device_name: str) -> str:
+    """A virtual device's ARN, which is also its serial number."""
+    return f"arn:aws:iam::{account_id}:mfa{path}{device_name}"
+
+
+def sealing_context(serial_number: str) -> str:
+    """Authenticated data of a sealed seed: a sealed value copied to another device fails to open."""
+    return f"mfa:{serial_number}"
+
+
+def validate_serial_number(value: object, member: str = "serialNumber") -> str:
+    """serialNumberType: 9 to 256 of [\\w+=/:,.@-]."""
+    low, high = SERIAL_NUMBER_RANGE
+    if not isinstance(value, str) or not value:
+        raise validation_error(value, member, "not be null")
+    if len(value) < low:
+        raise validation_error(value, member, f"have length greater than or equal to {low}")
+    if len(value) > high:
+        raise validation_error(value, member, f"have length less than or equal to {high}")
+    if not SERIAL_NUMBER.fullmatch(value):
+        raise validation_error(value, member, r"satisfy regular expression pattern: [\w+=/:,.@-]+")
+    return value
+
+
+def no_such_device(serial_number: str) -> NoSuchEntityError:
+    return NoSuchEntityError(f"MFA Device with serial number {serial_number} does not exist.")
+
+
+def mfa_user(ctx: RequestContext, user_name: str | None) -> User:
+    """The IAM user a request names (validated), or without a name the caller itself (root too)."""
+    if user_name is None:
+        return ctx.caller
+    validation.name(user_name, "userName", USER_NAME_MAX)
+    return lookups.user_by_name(ctx.account, user_name)
+
+
+def list_mfa_devices(
+    ctx: RequestContext,
+    *,
+    user_name: str | None = None,
+    marker: str | None = None,
+    max_items: int | None = None,
+) -> Page[MFADeviceMetadata]:
+    """ListMFADevices: the devices enabled for the user (the caller without a name), oldest first."""
+    user = mfa_user(ctx, user_name)
+    authorize(ctx, "iam:ListMFADevices", user.arn)
+    rows = (
+        MFADevice.objects.filter(user=user)
+        .order_by("enable_date", "pk")
+        .values_list("serial_number", "enable_date")
+    )
+    page = paginate(rows, marker, max_items)
+    name = None if user.is_root else user.user_name
+    return Page(
+        [MFADeviceMetadata(name, serial, enabled) for serial, enabled in page.items],
+        page.is_truncated,
+        page.marker,
+    )
+
+
+def list_virtual_mfa_devices(
+    ctx: RequestContext,
+    *,
+    assignment_status: str = ANY,
+    marker: str | None = None,
+    max_items: int | None = None,
+) -> Page[MFADevice]:
+    """ListVirtualMFADevices: the account's devices by name, with their users; one query.
+
+    Each device comes with its user (and the user's account, for the ARN); the seed is not loaded.
+    """
+    if assignment_status not in ASSIGNMENT_STATUSES:
+        raise validation_error(
+            assignment_status, "assignmentStatus", "satisfy enum value set: [Assigned, Unassigned, Any]"
+        )
+    authorize(ctx, "iam:ListVirtualMFADevices", arns.all_in(ctx.account.account_id, "mfa"))
+    devices = (
+        MFADevice.objects.select_related("user__account")
+        .defer("seed_ciphertext")
+        .filter(account=ctx.account)
+        .order_by("device_name", "pk")
+    )
+    if assignment_status == ASSIGNED:
+        devices = devices.filter(user__isnull=False)
+    elif assignment_status == UNASSIGNED:
+        devices = devices.filter(user__isnull=True)
+    return paginate(devices, marker, max_items)

@@ -1,0 +1,67 @@
+"""The console adapter's base: who is signed in, their RequestContext, and IamErrors rendered once.
+
+A console session is Django's session plus what IAM needs to know about it: when the user passed
+MFA (so that aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge reach the policy engine).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+
+from accounts.context import CONSOLE, RequestContext
+from iam_portal.errors import IamError
+
+MFA_AT = "iam_mfa_at"  # session key: ISO time the signed-in user passed MFA (absent: no MFA)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The caller's address. Behind a proxy, configure it to set REMOTE_ADDR (not trusted headers)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def request_context(request: HttpRequest) -> RequestContext:
+    """The RequestContext of a signed-in console request."""
+    mfa_at = request.session.get(MFA_AT)
+    return RequestContext(
+        caller=request.user,
+        channel=CONSOLE,
+        source_ip=client_ip(request),
+        secure_transport=request.is_secure(),
+        mfa_authenticated_at=datetime.fromisoformat(mfa_at) if mfa_at else None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
+    )
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+class ConsoleView(View):
+    """Base of every signed-in console page: `self.ctx` is the caller's RequestContext."""
+
+    sign_in_url = "accounts:signin"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            from django.urls import reverse
+
+            return redirect(f"{reverse(self.sign_in_url)}?{REDIRECT_FIELD_NAME}={request.get_full_path()}")
+        self.ctx = request_context(request)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except IamError as exc:  # a form view shows errors on its form; anything else lands here
+            return error_page(request, exc)
+
+
+def error_page(request: HttpRequest, exc: IamError) -> HttpResponse:
+    return TemplateResponse(request, "console/error.html", {"error": exc}, status=exc.http_status)
