@@ -47,6 +47,10 @@ class MfaEnrollForm(forms.Form):
     )
 
 
+class MfaResyncForm(MfaEnrollForm):
+    serial_number = forms.CharField(max_length=256, widget=forms.HiddenInput)
+
+
 class ChangePasswordForm(forms.Form):
     old_password = forms.CharField(
         label="Old password", widget=forms.PasswordInput, strip=False, max_length=128

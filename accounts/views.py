@@ -7,6 +7,7 @@ rotates the session key). Until then the session holds the pending steps and not
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,6 +19,7 @@ from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.context import CONSOLE, RequestContext
+from accounts.selectors import mfa as mfa_reads
 from accounts.selectors.users import user_for_session
 from accounts.services import mfa, passwords, signin
 from iam_portal.console import MFA_AT, ConsoleView, client_ip, request_context, safe_next
@@ -55,8 +57,15 @@ def _continue(
     return redirect(reverse(f"accounts:signin_{steps[0]}"))
 
 
+EXPIRY_WARNING_DAYS = 14
+
+
 def _start(request: HttpRequest, result: signin.SignInResult) -> HttpResponse:
     logout(request)  # whoever was signed in before is not any more
+    days = result.days_until_expiry
+    if days is not None and 0 < days <= EXPIRY_WARNING_DAYS and not result.password_change_required:
+        plural = "s" if days != 1 else ""
+        messages.warning(request, f"Your password expires in {days} day{plural}. Change it before then.")
     steps = []
     if result.mfa_required:
         steps.append("mfa")
@@ -170,8 +179,22 @@ class IamUserSignInView(View):
         return TemplateResponse(request, "registration/signin.html", {"form": form}, status=400)
 
 
+RESYNC_AFTER_FAILURES = 3
+
+
 class MfaStepView(PendingStepView):
+    """The MFA code (choosing the device when there are several); resync offered after failures."""
+
     step, template_name = "mfa", "registration/signin_mfa.html"
+
+    def render(self, form, **extra) -> HttpResponse:
+        failures = self.pending.get("mfa_failures", 0)
+        return super().render(
+            form,
+            devices=mfa_reads.enabled_devices(self.user),
+            offer_resync=failures >= RESYNC_AFTER_FAILURES,
+            **extra,
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = forms.MfaCodeForm(request.POST)
@@ -186,6 +209,37 @@ class MfaStepView(PendingStepView):
                 return self.done(mfa_at=at.isoformat())
             except IamError as exc:
                 form.add_error("code", exc.message)
+                self.pending["mfa_failures"] = self.pending.get("mfa_failures", 0) + 1
+                request.session[PENDING] = self.pending
+        return self.render(form)
+
+
+class MfaResyncStepView(PendingStepView):
+    """Resynchronize a device whose clock drifted: two consecutive codes (ResyncMFADevice)."""
+
+    step, template_name, form_class = "mfa", "registration/signin_resync.html", forms.MfaResyncForm
+
+    def render(self, form, **extra) -> HttpResponse:
+        return super().render(form, devices=mfa_reads.enabled_devices(self.user), **extra)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.MfaResyncForm(request.POST)
+        if form.is_valid():
+            try:
+                mfa.resync_mfa_device(
+                    _pending_context(request, self.user),
+                    user_name=None if self.user.is_root else self.user.user_name,
+                    serial_number=form.cleaned_data["serial_number"],
+                    authentication_code_1=form.cleaned_data["authentication_code_1"],
+                    authentication_code_2=form.cleaned_data["authentication_code_2"],
+                )
+            except IamError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.pending["mfa_failures"] = 0
+                request.session[PENDING] = self.pending
+                messages.success(request, "Your MFA device is in sync again. Enter a new code.")
+                return redirect("accounts:signin_mfa")
         return self.render(form)
 
 
@@ -278,6 +332,19 @@ class PasswordChangeView(ConsoleView):
                     request.session[MFA_AT] = mfa_at
                 return TemplateResponse(request, "registration/password_changed.html", {})
         return TemplateResponse(request, "registration/password_change.html", {"form": form}, status=400)
+
+
+class RecoveryCodesView(ConsoleView):
+    """The root user's one-time recovery codes: new ones replace the old, and are shown once."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return TemplateResponse(request, "registration/recovery_codes.html", {"codes": None})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        codes = mfa.generate_recovery_codes(self.ctx)
+        response = TemplateResponse(request, "registration/recovery_codes.html", {"codes": codes})
+        response["Cache-Control"] = "no-store"  # the codes are rendered exactly once
+        return response
 
 
 class SignOutView(View):

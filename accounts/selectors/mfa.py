@@ -122,3 +122,8 @@ def list_virtual_mfa_devices(
     elif assignment_status == UNASSIGNED:
         devices = devices.filter(user__isnull=True)
     return paginate(devices, marker, max_items)
+
+
+def enabled_devices(user: User) -> list[MFADevice]:
+    """The user's enabled MFA devices, for the sign-in page (no authorization: the password was proved)."""
+    return list(MFADevice.objects.filter(user=user, enable_date__isnull=False).order_by("device_name"))

@@ -149,3 +149,88 @@ class RootSignUpTests:
         response = client.post("/signup/", {"email": "new@example.com", "password": "short"})
         assert response.status_code == 400
         assert "errornote" in response.content.decode()
+
+
+class MfaTroubleTests:
+    T = 1_800_000_000
+
+    def test_resync_is_offered_after_three_wrong_codes_and_works(self, client, ctx, acct, dana, monkeypatch):
+        f.put_user_policy(
+            dana, "SelfMfa", f.allow("iam:ResyncMFADevice", f"arn:aws:iam::{acct}:user/${{aws:username}}")
+        )
+        seed = MfaSignInTests().enrol(ctx, dana, monkeypatch, at=self.T)
+        sign_in(client, acct)
+        for _ in range(3):
+            page = client.post("/signin/mfa/", {"code": "000000"})
+        assert "resynchronize your MFA device" in page.content.decode()
+        drifted = self.T + 8 * 30  # the phone's clock runs four minutes ahead
+        monkeypatch.setattr("django_otp.oath.time", lambda: self.T + 3600)  # past the back-off
+        serial = dana.mfa_devices.get().serial_number
+        response = client.post(
+            "/signin/mfa/resync/",
+            {
+                "serial_number": serial,
+                "authentication_code_1": code(seed, (drifted + 3600) // 30),
+                "authentication_code_2": code(seed, (drifted + 3600) // 30 + 1),
+            },
+        )
+        assert response.status_code == 302 and response["Location"] == "/signin/mfa/"
+        assert "in sync again" in client.get("/signin/mfa/").content.decode()
+
+    def test_device_choice_when_there_are_several(self, client, ctx, acct, dana, monkeypatch):
+        MfaSignInTests().enrol(ctx, dana, monkeypatch, at=self.T)
+        second = mfa.create_virtual_mfa_device(ctx, virtual_mfa_device_name="dana-backup")
+        seed = second.base32_string_seed
+        mfa.enable_mfa_device(
+            ctx,
+            user_name="dana",
+            serial_number=second.device.serial_number,
+            authentication_code_1=code(seed, self.T // 30),
+            authentication_code_2=code(seed, self.T // 30 + 1),
+        )
+        sign_in(client, acct)
+        page = client.get("/signin/mfa/").content.decode()
+        assert '<select name="serial_number"' in page and "dana-backup" in page
+
+
+class RecoveryCodeTests:
+    def test_root_generates_codes_once_and_signs_in_with_one(self, client, monkeypatch):
+        client.post("/signup/", {"email": "boss@example.com", "password": "Correct-Horse-Battery-9"})
+        page = client.get("/signin/mfa/enroll/").content.decode()
+        seed = page.split('id="mfa-secret" class="secret">')[1].split("<")[0].strip()
+        monkeypatch.setattr("django_otp.oath.time", lambda: 1_800_000_000)
+        client.post(
+            "/signin/mfa/enroll/",
+            {
+                "authentication_code_1": code(seed, 60_000_000),
+                "authentication_code_2": code(seed, 60_000_001),
+            },
+        )
+        response = client.post("/mfa/recovery-codes/")
+        assert response["Cache-Control"] == "no-store"
+        codes = response.context["codes"]
+        assert len(codes) == 10
+        client.post("/signout/")
+        client.post("/signin/root/", {"email": "boss@example.com", "password": "Correct-Horse-Battery-9"})
+        assert client.post("/signin/mfa/", {"code": codes[0]}).status_code == 302
+        client.post("/signout/")
+        client.post("/signin/root/", {"email": "boss@example.com", "password": "Correct-Horse-Battery-9"})
+        assert client.post("/signin/mfa/", {"code": codes[0]}).status_code == 200  # used once already
+
+    def test_an_iam_user_gets_a_clear_error_page(self, client, acct, dana):
+        sign_in(client, acct)
+        response = client.post("/mfa/recovery-codes/")
+        assert response.status_code == 400
+        assert "Recovery codes are for the root user only." in response.content.decode()
+
+
+class PasswordExpiryWarningTests:
+    def test_a_warning_when_the_password_expires_soon(self, client, ctx, acct, dana):
+        from datetime import timedelta
+
+        from accounts.models import LoginProfile
+
+        passwords.update_account_password_policy(ctx, max_password_age=30)
+        LoginProfile.objects.filter(user=dana).update(password_changed=ctx.now - timedelta(days=25))
+        sign_in(client, acct)
+        assert "Your password expires in 5 days." in client.get("/").content.decode()
