@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from iam_portal.errors import (
     EntityAlreadyExistsError,
     InvalidInputError,
+    InvalidUserTypeError,
     NoSuchEntityError,
     PasswordPolicyViolationError,
     validation_error,
@@ -115,3 +116,14 @@ def delete_account_alias(ctx: RequestContext, *, account_alias: str) -> None:
             raise NoSuchEntityError(f"The account alias {account_alias} cannot be found.")
         account.alias = None
         account.save(update_fields=["alias"])
+
+
+def set_root_mfa_required(ctx: RequestContext, *, required: bool) -> None:
+    """Whether the root user must enrol an MFA device at its next sign-in (on for new accounts).
+
+    Only the root user may change it: it protects the root user itself.
+    """
+    with audit.write(ctx, "portal:SetRootMfaRequired", ctx.account.root_arn, required=required):
+        if not ctx.caller.is_root:
+            raise InvalidUserTypeError("Only the root user can change whether the root user must use MFA.")
+        Account.objects.filter(pk=ctx.account.pk).update(require_root_mfa=required)

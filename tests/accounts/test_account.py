@@ -440,3 +440,26 @@ class GetAccountSummaryTests:
     def test_an_allowed_iam_user_may(self, ctx):
         reader = iam_user_context(ctx, "reader", f.allow("iam:GetAccountSummary"))
         assert account_reads.get_account_summary(reader)["Users"] == 1
+
+
+class SetRootMfaRequiredTests:
+    def test_on_for_new_accounts_and_the_root_user_may_turn_it_off(self, ctx):
+        from accounts.services.account import set_root_mfa_required
+
+        assert Account.objects.get(pk=ctx.account.pk).require_root_mfa is True
+        set_root_mfa_required(ctx, required=False)
+        assert Account.objects.get(pk=ctx.account.pk).require_root_mfa is False
+        assert events("portal:SetRootMfaRequired") == [("success", "")]
+
+    def test_an_iam_user_may_not_even_with_full_permissions(self, ctx):
+        from accounts.services.account import set_root_mfa_required
+        from accounts.services.users import create_user
+
+        admin = create_user(ctx, user_name="admin")
+        f.put_user_policy(admin, "all", f.allow())
+        from iam_portal.errors import InvalidUserTypeError
+
+        with pytest.raises(InvalidUserTypeError, match="Only the root user can change"):
+            set_root_mfa_required(f.context_for(admin), required=False)
+        assert Account.objects.get(pk=ctx.account.pk).require_root_mfa is True
+        assert events("portal:SetRootMfaRequired") == [("failed", "InvalidUserType")]
