@@ -44,20 +44,12 @@ def authorize(
     `granted`: the account grants the action without a policy (AllowUsersToChangePassword), so
     only an explicit deny refuses it.
     """
-    caller = ctx.caller
-    if caller.is_root:
-        if resource_arn == "*" or arn_account(resource_arn) in (None, ctx.account.account_id):
-            return
-        reason = f"because no resource-based policy allows the {action} action"
-    else:
-        request = Request(caller.arn, action, resource_arn, request_context(ctx, extra_context))
-        decision = policy_set_for(ctx).evaluate(request)
-        if decision.allowed or (granted and decision.decision == IMPLICIT_DENY):
-            return
-        reason = decision.reason(action)
+    reason = _denial_reason(ctx, action, resource_arn, extra_context, granted)
+    if reason is None:
+        return
     audit.record(ctx, action, target=resource_arn, outcome=audit.DENIED, error_code=AccessDeniedError.code)
     raise AccessDeniedError(
-        f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource_arn} {reason}"
+        f"User: {ctx.caller.arn} is not authorized to perform: {action} on resource: {resource_arn} {reason}"
     )
 
 
@@ -65,10 +57,22 @@ def is_allowed(
     ctx: RequestContext, action: str, resource_arn: str, extra_context: dict[str, object] | None = None
 ) -> bool:
     """The decision without raising or auditing (for pages that show what the caller may do)."""
+    return _denial_reason(ctx, action, resource_arn, extra_context, False) is None
+
+
+def _denial_reason(
+    ctx: RequestContext, action: str, resource_arn: str, extra: dict[str, object] | None, granted: bool
+) -> str | None:
+    """None when the request is allowed; otherwise AWS's "because …" tail of the denial."""
     if ctx.caller.is_root:
-        return resource_arn == "*" or arn_account(resource_arn) in (None, ctx.account.account_id)
-    request = Request(ctx.caller.arn, action, resource_arn, request_context(ctx, extra_context))
-    return policy_set_for(ctx).evaluate(request).allowed
+        if resource_arn == "*" or arn_account(resource_arn) in (None, ctx.account.account_id):
+            return None
+        return f"because no resource-based policy allows the {action} action"
+    request = Request(ctx.caller.arn, action, resource_arn, request_context(ctx, extra))
+    decision = policy_set_for(ctx).evaluate(request)
+    if decision.allowed or (granted and decision.decision == IMPLICIT_DENY):
+        return None
+    return decision.reason(action)
 
 
 def request_context(ctx: RequestContext, extra: dict[str, object] | None = None) -> dict[str, object]:
