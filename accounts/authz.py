@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from django.db.models import F
 
+from iam_portal import validation
 from iam_portal.errors import AccessDeniedError
 from policies.engine import IMPLICIT_DENY, Policy, PolicySet, Request, parse_policy
 from policies.engine.matching import arn_account
@@ -105,6 +106,14 @@ def request_context(ctx: RequestContext, extra: dict[str, object] | None = None)
     if extra:
         keys.update(extra)
     return keys
+
+
+def creation_context(tags: dict[str, str], boundary: object | None) -> dict[str, object]:
+    """The condition keys of a Create* request: aws:RequestTag/*, aws:TagKeys, iam:PermissionsBoundary."""
+    out = validation.tag_context(tags) if tags else {}
+    if boundary is not None:
+        out["iam:PermissionsBoundary"] = boundary.arn  # type: ignore[attr-defined]
+    return out
 
 
 def resource_tag_context(tags: dict[str, str]) -> dict[str, object]:

@@ -14,7 +14,7 @@ from policies.documents import check_document
 from policies.models import RolePolicy, RolePolicyAttachment
 
 from .. import arns, audit, lookups, quotas
-from ..authz import authorize, bump_generation, resource_tag_context
+from ..authz import authorize, bump_generation, creation_context, resource_tag_context
 from ..context import RequestContext
 from ..models import Account, Role, unique_id
 
@@ -84,9 +84,7 @@ def create_role(
     tag_values = validation.tags(tags or [])
     boundary = lookups.boundary_by_arn(ctx.account, permissions_boundary) if permissions_boundary else None
     arn = arns.role(ctx.account.account_id, path, role_name)
-    extra = validation.tag_context(tag_values) if tag_values else {}
-    if boundary:
-        extra["iam:PermissionsBoundary"] = boundary.arn
+    extra = creation_context(tag_values, boundary)
     authorize(ctx, "iam:CreateRole", arn, extra)
     already = EntityAlreadyExistsError(f"Role with name {role_name} already exists.")
     with audit.write(

@@ -7,7 +7,7 @@ from iam_portal.errors import DeleteConflictError, EntityAlreadyExistsError, Lim
 from policies.models import UserPolicy, UserPolicyAttachment
 
 from .. import arns, audit, lookups, quotas
-from ..authz import authorize, resource_tag_context
+from ..authz import authorize, creation_context, resource_tag_context
 from ..context import RequestContext
 from ..models import AccessKey, Account, GroupMembership, LoginProfile, MFADevice, User, unique_id
 
@@ -34,9 +34,7 @@ def create_user(
     tag_values = validation.tags(tags or [])
     boundary = lookups.boundary_by_arn(ctx.account, permissions_boundary) if permissions_boundary else None
     arn = arns.user(ctx.account.account_id, path, user_name)
-    extra = validation.tag_context(tag_values) if tag_values else {}
-    if boundary:
-        extra["iam:PermissionsBoundary"] = boundary.arn
+    extra = creation_context(tag_values, boundary)
     authorize(ctx, "iam:CreateUser", arn, extra)
     already = EntityAlreadyExistsError(f"User with name {user_name} already exists.")
     with audit.write(
