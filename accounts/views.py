@@ -7,6 +7,8 @@ rotates the session key). Until then the session holds the pending steps and not
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -14,15 +16,17 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.context import CONSOLE, RequestContext
 from accounts.selectors import mfa as mfa_reads
+from accounts.selectors.passwords import login_profile_exists
 from accounts.selectors.users import user_for_session
 from accounts.services import mfa, passwords, signin
-from iam_portal.console import MFA_AT, ConsoleView, client_ip, request_context, safe_next
+from iam_portal.console import MFA_AT, ConsoleView, client_ip, error_page, request_context, safe_next
 from iam_portal.errors import IamError
 
 from . import forms
@@ -53,8 +57,30 @@ def _continue(
         if mfa_at:
             request.session[MFA_AT] = mfa_at
         return redirect(next_url)
-    request.session[PENDING] = {"user": user.pk, "steps": steps, "mfa_at": mfa_at, "next": next_url}
+    previous = request.session.get(PENDING) or {}
+    request.session[PENDING] = {
+        "user": user.pk,
+        "steps": steps,
+        "mfa_at": mfa_at,
+        "next": next_url,
+        # What was proved, and when: a password change or a removed login profile ends it.
+        "auth_hash": user_for_session(user.pk).get_session_auth_hash(),
+        "started": previous.get("started") or timezone.now().isoformat(),
+        "device": previous.get("device"),
+    }
     return redirect(reverse(f"accounts:signin_{steps[0]}"))
+
+
+PENDING_LIFETIME = timedelta(minutes=10)
+
+
+def _still_valid(pending: dict, user) -> bool:
+    """The sign-in in progress still stands: same password, console access, not too old."""
+    if not constant_time_compare(pending.get("auth_hash", ""), user.get_session_auth_hash()):
+        return False
+    if not user.is_root and not login_profile_exists(user):
+        return False
+    return timezone.now() - datetime.fromisoformat(pending["started"]) <= PENDING_LIFETIME
 
 
 EXPIRY_WARNING_DAYS = 14
@@ -86,7 +112,7 @@ class PendingStepView(View):
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.pending = request.session.get(PENDING)
         user = user_for_session(self.pending["user"]) if self.pending else None
-        if user is None or self.pending["steps"][:1] != [self.step]:
+        if user is None or self.pending["steps"][:1] != [self.step] or not _still_valid(self.pending, user):
             request.session.pop(PENDING, None)
             return redirect("accounts:signin")
         self.user = user
@@ -182,6 +208,7 @@ class IamUserSignInView(View):
 RESYNC_AFTER_FAILURES = 3
 
 
+@sensitive  # codes and recovery codes stay out of error reports
 class MfaStepView(PendingStepView):
     """The MFA code (choosing the device when there are several); resync offered after failures."""
 
@@ -214,6 +241,7 @@ class MfaStepView(PendingStepView):
         return self.render(form)
 
 
+@sensitive
 class MfaResyncStepView(PendingStepView):
     """Resynchronize a device whose clock drifted: two consecutive codes (ResyncMFADevice)."""
 
@@ -249,8 +277,19 @@ class MfaEnrollStepView(PendingStepView):
 
     step, template_name, form_class = "enroll", "registration/signin_enroll.html", forms.MfaEnrollForm
 
+    def pending_device(self):
+        """This sign-in's own pending device (its serial is kept in the session, nowhere else)."""
+        ctx = _pending_context(self.request, self.user)
+        pending = mfa.pending_device_for(ctx, self.user, self.pending.get("device"))
+        self.pending["device"] = mfa.enrollment_token(pending.device)
+        self.request.session[PENDING] = self.pending
+        return pending
+
     def render(self, form, **extra) -> HttpResponse:
-        pending = mfa.pending_device_for(_pending_context(self.request, self.user), self.user)
+        try:
+            pending = self.pending_device()
+        except IamError as exc:
+            return error_page(self.request, exc)
         response = super().render(form, device=pending, **extra)
         response["Cache-Control"] = "no-store"  # the seed is on this page
         return response
@@ -259,8 +298,8 @@ class MfaEnrollStepView(PendingStepView):
         form = forms.MfaEnrollForm(request.POST)
         if form.is_valid():
             ctx = _pending_context(request, self.user)
-            device = mfa.pending_device_for(ctx, self.user).device
             try:
+                device = self.pending_device().device
                 mfa.enable_mfa_device(
                     ctx,
                     user_name=None if self.user.is_root else self.user.user_name,
@@ -334,6 +373,9 @@ class PasswordChangeView(ConsoleView):
         return TemplateResponse(request, "registration/password_change.html", {"form": form}, status=400)
 
 
+RECENT_MFA = timedelta(minutes=15)
+
+
 class RecoveryCodesView(ConsoleView):
     """The root user's one-time recovery codes: new ones replace the old, and are shown once."""
 
@@ -341,6 +383,11 @@ class RecoveryCodesView(ConsoleView):
         return TemplateResponse(request, "registration/recovery_codes.html", {"codes": None})
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        proved = self.ctx.mfa_authenticated_at
+        if self.ctx.caller.is_root and (proved is None or timezone.now() - proved > RECENT_MFA):
+            return TemplateResponse(
+                request, "registration/recovery_codes.html", {"codes": None, "stale_mfa": True}, status=403
+            )
         codes = mfa.generate_recovery_codes(self.ctx)
         response = TemplateResponse(request, "registration/recovery_codes.html", {"codes": codes})
         response["Cache-Control"] = "no-store"  # the codes are rendered exactly once

@@ -7,6 +7,7 @@ MFA (so that aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge reach the pol
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse
@@ -55,7 +56,9 @@ class ConsoleView(View):
         if not request.user.is_authenticated:
             from django.urls import reverse
 
-            return redirect(f"{reverse(self.sign_in_url)}?{REDIRECT_FIELD_NAME}={request.get_full_path()}")
+            return redirect(
+                f"{reverse(self.sign_in_url)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
+            )
         self.ctx = request_context(request)
         try:
             return super().dispatch(request, *args, **kwargs)

@@ -63,3 +63,8 @@ def get_account_password_policy(ctx: RequestContext) -> PasswordPolicy:
     if policy is None:
         raise no_password_policy(ctx.account.account_id)
     return policy
+
+
+def login_profile_exists(user: User) -> bool:
+    """Whether the user still has console access (checked while a sign-in is in progress)."""
+    return LoginProfile.objects.filter(user=user).exists()

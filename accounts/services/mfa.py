@@ -13,6 +13,7 @@ MFA feeds no policy, so these writes leave the authorization generation alone.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import math
 import re
@@ -281,22 +282,46 @@ def _created_by_caller(ctx: RequestContext, device: MFADevice) -> bool:
 
 
 @sensitive_variables()
-def pending_device_for(ctx: RequestContext, user: User) -> NewVirtualMFADevice:
-    """The enrollment page's device: the caller's pending device named after the user, else a new one.
+def enrollment_token(device: MFADevice) -> str:
+    """What a sign-in keeps in its session to find its own pending device again (not the seed)."""
+    return hashlib.sha256(device.seed_ciphertext.encode()).hexdigest()[:32]
 
-    Its seed stays the same across retries and page reloads. The root user's device is named
-    root-account-mfa-device, as in AWS; a name taken by another device gets a suffix (alice-2, …).
+
+def pending_device_for(ctx: RequestContext, user: User, token: str | None = None) -> NewVirtualMFADevice:
+    """The enrollment page's device: the pending device this sign-in already showed (found by its
+    `token`, kept in the session), else a new one, so that a seed is shown to one session only and
+    stays the same across its retries and reloads. Other unfinished devices of the user's
+    enrollment are deleted: nobody else's view of a seed can become the user's device.
+
+    The root user's device is named root-account-mfa-device, as in AWS; a taken name gets a suffix.
     """
     base = ROOT_DEVICE_NAME if user.is_root else user.user_name
     names = [base, *(f"{base}-{n}" for n in range(2, MAX_MFA_DEVICES_PER_USER + 2))]
+    unfinished = [
+        d
+        for d in MFADevice.objects.filter(
+            reduce(or_, (Q(device_name__iexact=name) for name in names)),
+            account=ctx.account,
+            user__isnull=True,
+        )
+        if _created_by_caller(ctx, d)
+    ]
+    for device in unfinished:
+        if token and hmac.compare_digest(enrollment_token(device), token):
+            authorize(ctx, "iam:CreateVirtualMFADevice", device.serial_number)
+            return _presented(device, _seed_text(device), _account_name(user))
+    for device in unfinished:
+        delete_virtual_mfa_device(ctx, serial_number=device.serial_number)
     try:
-        return _pending_or_new(ctx, names, _account_name(user))
+        return _pending_or_new(ctx, names, _account_name(user), reuse=False)
     except EntityAlreadyExistsError:
-        return _pending_or_new(ctx, names, _account_name(user))  # a racing reload made it: find it
+        return _pending_or_new(ctx, names, _account_name(user), reuse=False)  # a racing request took the name
 
 
 @sensitive_variables()
-def _pending_or_new(ctx: RequestContext, names: list[str], account_name: str) -> NewVirtualMFADevice:
+def _pending_or_new(
+    ctx: RequestContext, names: list[str], account_name: str, reuse: bool = True
+) -> NewVirtualMFADevice:
     found = MFADevice.objects.filter(
         reduce(or_, (Q(device_name__iexact=name) for name in names)), account=ctx.account
     )
@@ -306,7 +331,7 @@ def _pending_or_new(ctx: RequestContext, names: list[str], account_name: str) ->
         device = by_name.get(name.lower())
         if device is None:
             free = free or name
-        elif device.user_id is None and _created_by_caller(ctx, device):
+        elif reuse and device.user_id is None and _created_by_caller(ctx, device):
             # Showing the seed again is creating the device again, as far as permissions go.
             authorize(ctx, "iam:CreateVirtualMFADevice", device.serial_number)
             return _presented(device, _seed_text(device), account_name)

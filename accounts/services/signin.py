@@ -390,10 +390,20 @@ def _address(source_ip: str | None) -> str | None:
         return None
 
 
+def _network(source_ip: str) -> str:
+    """What one attacker controls: an IPv4 address (also written IPv4-mapped) or an IPv6 /64."""
+    address = ipaddress.ip_address(source_ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _keys(identity: str, source_ip: str | None) -> list[tuple[str, int]]:
     keys = [(identity, MAX_IDENTITY_FAILURES)]
     if source_ip:
-        keys.append((f"ip:{source_ip}", MAX_ADDRESS_FAILURES))
+        keys.append((f"ip:{_network(source_ip)}", MAX_ADDRESS_FAILURES))
     return keys
 
 

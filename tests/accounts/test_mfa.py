@@ -302,7 +302,7 @@ class QRCodeTests:
 class PendingDeviceForTests:
     def test_the_root_users_device_keeps_its_seed_across_reloads(self, ctx, root, acct):
         first = mfa.pending_device_for(ctx, root)
-        again = mfa.pending_device_for(f.root_context(root), root)
+        again = mfa.pending_device_for(f.root_context(root), root, mfa.enrollment_token(first.device))
         assert first.device.serial_number == f"arn:aws:iam::{acct}:mfa/root-account-mfa-device"
         assert again.device.pk == first.device.pk
         assert again.base32_string_seed == first.base32_string_seed
@@ -327,9 +327,19 @@ class PendingDeviceForTests:
         assert pending.device.serial_number == f"arn:aws:iam::{acct}:mfa/carol"
         assert f"IAM%20Portal:carol@{acct}?" in pending.otpauth_uri
         assert (
-            mfa.pending_device_for(carol_ctx, carol_ctx.caller).base32_string_seed
+            mfa.pending_device_for(
+                carol_ctx, carol_ctx.caller, mfa.enrollment_token(pending.device)
+            ).base32_string_seed
             == pending.base32_string_seed
         )
+
+    def test_another_sign_in_gets_a_new_seed_and_the_unfinished_device_goes(self, ctx, root):
+        """A seed is shown to one sign-in only: another session cannot learn the device to be enrolled."""
+        first = mfa.pending_device_for(ctx, root)
+        other = mfa.pending_device_for(f.root_context(root), root)
+        assert other.base32_string_seed != first.base32_string_seed
+        assert not MFADevice.objects.filter(pk=first.device.pk).exists()
+        assert MFADevice.objects.filter(user__isnull=True).count() == 1
 
     def test_once_enabled_the_next_pending_device_is_a_new_one(self, ctx):
         carol_ctx = self_service(ctx, "carol")
@@ -1030,7 +1040,7 @@ class SecretHygieneTests:
         try:
             made = new(ctx, "phone")
             pending = mfa.pending_device_for(ctx, root)
-            again = mfa.pending_device_for(ctx, root)
+            again = mfa.pending_device_for(ctx, root, mfa.enrollment_token(pending.device))
             seeds += [made.base32_string_seed, pending.base32_string_seed]
             reprs += [repr(made), str(made), repr(pending), repr(again), repr(made.device), str(made.device)]
             codes += [code(made, T - 1), code(made, T), code(pending, T - 1), code(pending, T)]

@@ -88,7 +88,7 @@ class IamUserSignInTests:
         sign_in(client, acct)
         client.post("/signout/")
         assert "_auth_user_id" not in client.session
-        assert client.get("/password/")["Location"].startswith("/signin/?next=/password/")
+        assert client.get("/password/")["Location"] == "/signin/?next=%2Fpassword%2F"
 
 
 class MfaSignInTests:
@@ -234,3 +234,47 @@ class PasswordExpiryWarningTests:
         LoginProfile.objects.filter(user=dana).update(password_changed=ctx.now - timedelta(days=25))
         sign_in(client, acct)
         assert "Your password expires in 5 days." in client.get("/").content.decode()
+
+
+class PendingSignInTests:
+    """A sign-in in progress ends when what it proved no longer holds."""
+
+    def test_a_password_change_meanwhile_ends_it(self, client, ctx, acct, dana, monkeypatch):
+        MfaSignInTests().enrol(ctx, dana, monkeypatch, at=1_800_000_000)
+        assert sign_in(client, acct)["Location"] == "/signin/mfa/"
+        passwords.update_login_profile(ctx, user_name="dana", password="Changed-Pass-3")
+        assert client.get("/signin/mfa/")["Location"] == "/signin/"
+
+    def test_a_removed_login_profile_meanwhile_ends_it(self, client, ctx, acct, dana, monkeypatch):
+        MfaSignInTests().enrol(ctx, dana, monkeypatch, at=1_800_000_000)
+        sign_in(client, acct)
+        passwords.delete_login_profile(ctx, user_name="dana")
+        assert client.get("/signin/mfa/")["Location"] == "/signin/"
+
+    def test_it_expires_after_ten_minutes(self, client, ctx, acct, dana, monkeypatch):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        MfaSignInTests().enrol(ctx, dana, monkeypatch, at=1_800_000_000)
+        sign_in(client, acct)
+        later = timezone.now() + timedelta(minutes=11)
+        monkeypatch.setattr("accounts.views.timezone.now", lambda: later)
+        assert client.get("/signin/mfa/")["Location"] == "/signin/"
+
+    def test_the_enrollment_seed_is_shown_to_one_sign_in_only(self, ctx):
+        first, second = Client(), Client()
+        for c in (first, second):
+            c.post("/signin/root/", {"email": ctx.caller.email, "password": f.PASSWORD})
+        seeds = []
+        for c in (first, second):
+            page = c.get("/signin/mfa/enroll/").content.decode()
+            seeds.append(page.split('id="mfa-secret" class="secret">')[1].split("<")[0].strip())
+        assert seeds[0] != seeds[1]
+        reload = first.get("/signin/mfa/enroll/").content.decode()
+        assert seeds[1] not in reload
+
+    def test_mfa_codes_stay_out_of_error_reports(self, client, acct, dana):
+        sign_in(client, acct)
+        response = client.post("/signin/mfa/", {"code": "123456"})
+        assert response.wsgi_request.sensitive_post_parameters == "__ALL__"
