@@ -104,3 +104,9 @@ def write(
             **entry.parameters,
         )
         raise on_integrity_error from None
+    except Exception:
+        # Anything else (a deadlock, a lost row) is a ServiceFailure to the caller: audit it too.
+        record(
+            ctx, action, target=entry.target, outcome=FAILED, error_code="ServiceFailure", **entry.parameters
+        )
+        raise

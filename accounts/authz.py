@@ -54,6 +54,25 @@ def authorize(
     )
 
 
+def authorize_on(
+    ctx: RequestContext,
+    action: str,
+    target: object,
+    extra_context: dict[str, object] | None = None,
+    *,
+    granted: bool = False,
+) -> None:
+    """authorize() on an entity (user, role, …): its ARN, with its tags as aws:ResourceTag/*."""
+    tags = getattr(target, "tags", None) or {}
+    authorize(
+        ctx,
+        action,
+        target.arn,
+        {**resource_tag_context(tags), **(extra_context or {})},  # type: ignore[attr-defined]
+        granted=granted,
+    )
+
+
 def is_allowed(
     ctx: RequestContext, action: str, resource_arn: str, extra_context: dict[str, object] | None = None
 ) -> bool:

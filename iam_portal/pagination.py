@@ -29,8 +29,8 @@ def _encode(offset: int) -> str:
 def _decode(marker: str) -> int:
     try:
         text = base64.urlsafe_b64decode(marker.encode()).decode()
-        if text.startswith("o") and text[1:].isdigit():
-            return int(text[1:])
+        if text.startswith("o") and text[1:].isdigit() and len(text) <= 10:
+            return int(text[1:])  # at most 999,999,999: nothing the database chokes on
     except (binascii.Error, UnicodeError, ValueError):
         pass
     raise validation_error(marker, "marker", "be a marker returned by a previous response")
@@ -43,7 +43,7 @@ def page_bounds(marker: str | None, max_items: int | None) -> tuple[int, int]:
         raise validation_error(
             max_items, "maxItems", "have value less than or equal to 1000 and greater than or equal to 1"
         )
-    if marker is not None and not 1 <= len(marker) <= 320:
+    if marker is not None and (not isinstance(marker, str) or not 1 <= len(marker) <= 320):
         raise validation_error(marker, "marker", "have length between 1 and 320")
     return (0 if marker is None else _decode(marker)), size
 

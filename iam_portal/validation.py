@@ -61,6 +61,8 @@ def description(value: object, member: str = "description", pattern: str | None 
         raise validation_error(value, member, "have length less than or equal to 1000")
     if pattern is not None and not re.fullmatch(pattern, value):
         raise validation_error(value, member, f"satisfy regular expression pattern: {pattern}")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        raise validation_error(value.replace("\x00", "\\0"), member, "not contain a NUL character")
     return value
 
 

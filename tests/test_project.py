@@ -63,3 +63,24 @@ class HomePageTests:
         readme = (Path(BASE_DIR) / "README.md").read_text()
         head = readme[: readme.index("\n## ", readme.index("make test"))]
         assert "make run" in head and "make test" in head
+
+
+class InputEdgeTests:
+    """Bad input gets a clear error, never a 500."""
+
+    def test_markers_must_be_short_strings(self):
+        import base64
+
+        from iam_portal.errors import ValidationError
+        from iam_portal.pagination import page_bounds
+
+        for marker in (5, "", base64.urlsafe_b64encode(b"o" + b"9" * 200).decode()):
+            with pytest.raises(ValidationError, match="at 'marker' failed to satisfy constraint"):
+                page_bounds(marker, None)
+
+    def test_a_nul_in_a_description_is_a_validation_error(self):
+        from iam_portal import validation
+        from iam_portal.errors import ValidationError
+
+        with pytest.raises(ValidationError, match="Member must not contain a NUL character"):
+            validation.description("a\x00b")

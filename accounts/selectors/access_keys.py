@@ -15,7 +15,7 @@ from iam_portal.errors import NoSuchEntityError, validation_error
 from iam_portal.pagination import Page, paginate
 
 from .. import lookups
-from ..authz import authorize
+from ..authz import authorize_on
 from ..context import RequestContext
 from ..models import AccessKey, User
 
@@ -80,7 +80,7 @@ def list_access_keys(
 ) -> Page[AccessKeyMetadata]:
     """ListAccessKeys: the user's keys (the caller's own without user_name) oldest first; one query."""
     owner = key_owner(ctx, user_name)
-    authorize(ctx, "iam:ListAccessKeys", owner.arn)
+    authorize_on(ctx, "iam:ListAccessKeys", owner)
     # Only the metadata columns are read: the sealed secret never leaves the database here.
     rows = (
         AccessKey.objects.filter(user=owner)
@@ -107,7 +107,7 @@ def get_access_key_last_used(ctx: RequestContext, *, access_key_id: str) -> Acce
     )
     if key is None:
         raise no_such_key(access_key_id)
-    authorize(ctx, "iam:GetAccessKeyLastUsed", key.user.arn)
+    authorize_on(ctx, "iam:GetAccessKeyLastUsed", key.user)
     if key.last_used_date is None:
         return AccessKeyLastUsed(_public_user_name(key.user), None, NOT_AVAILABLE, NOT_AVAILABLE)
     return AccessKeyLastUsed(

@@ -8,7 +8,7 @@ from iam_portal import validation
 from iam_portal.pagination import Page, paginate
 
 from .. import arns, lookups
-from ..authz import authorize
+from ..authz import authorize, authorize_on
 from ..context import RequestContext
 from ..models import Group, User
 
@@ -56,7 +56,7 @@ def list_groups_for_user(
     """ListGroupsForUser, ordered by name; two queries whatever the number of groups."""
     validation.name(user_name, "userName", 128)
     user = lookups.user_by_name(ctx.account, user_name)
-    authorize(ctx, "iam:ListGroupsForUser", user.arn)
+    authorize_on(ctx, "iam:ListGroupsForUser", user)
     groups = (
         Group.objects.select_related("account").filter(memberships__user=user).order_by("group_name", "pk")
     )

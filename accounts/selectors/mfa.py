@@ -14,7 +14,7 @@ from iam_portal.errors import NoSuchEntityError, validation_error
 from iam_portal.pagination import Page, paginate
 
 from .. import arns, lookups
-from ..authz import authorize
+from ..authz import authorize, authorize_on
 from ..context import RequestContext
 from ..models import MFADevice, User
 
@@ -80,7 +80,7 @@ def list_mfa_devices(
 ) -> Page[MFADeviceMetadata]:
     """ListMFADevices: the devices enabled for the user (the caller without a name), oldest first."""
     user = mfa_user(ctx, user_name)
-    authorize(ctx, "iam:ListMFADevices", user.arn)
+    authorize_on(ctx, "iam:ListMFADevices", user)
     rows = (
         MFADevice.objects.filter(user=user)
         .order_by("enable_date", "pk")

@@ -9,7 +9,7 @@ from iam_portal import validation
 from iam_portal.errors import NoSuchEntityError, ValidationError
 
 from .. import lookups
-from ..authz import authorize
+from ..authz import authorize, authorize_on
 from ..context import RequestContext
 from ..models import LoginProfile, PasswordPolicy, User
 
@@ -43,7 +43,7 @@ def no_password_policy(account_id: str) -> NoSuchEntityError:
 def get_login_profile(ctx: RequestContext, *, user_name: str | None = None) -> LoginProfile:
     """GetLoginProfile: when the user's password was created and whether it must be reset."""
     user = login_profile_user(ctx, user_name)
-    authorize(ctx, "iam:GetLoginProfile", user.arn)
+    authorize_on(ctx, "iam:GetLoginProfile", user)
     profile = LoginProfile.objects.filter(user=user).first()
     if profile is None:
         raise no_login_profile(user_name or user.user_name)

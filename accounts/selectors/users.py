@@ -6,7 +6,7 @@ from iam_portal import validation
 from iam_portal.pagination import Page, paginate
 
 from .. import arns, lookups
-from ..authz import authorize
+from ..authz import authorize, authorize_on
 from ..context import RequestContext
 from ..models import User
 
@@ -18,7 +18,7 @@ def get_user(ctx: RequestContext, *, user_name: str | None = None) -> User:
     else:
         validation.name(user_name, "userName", 128)
         user = lookups.user_by_name(ctx.account, user_name)
-    authorize(ctx, "iam:GetUser", user.arn)
+    authorize_on(ctx, "iam:GetUser", user)
     return user
 
 
@@ -42,7 +42,7 @@ def list_user_tags(
     """ListUserTags: (key, value) pairs by key (PostgreSQL's jsonb keeps no insertion order)."""
     validation.name(user_name, "userName", 128)
     user = lookups.user_by_name(ctx.account, user_name)
-    authorize(ctx, "iam:ListUserTags", user.arn)
+    authorize_on(ctx, "iam:ListUserTags", user)
     return paginate(sorted(user.tags.items(), key=lambda kv: kv[0].lower()), marker, max_items)
 
 

@@ -20,7 +20,7 @@ from iam_portal import secretbox
 from iam_portal.errors import LimitExceededError, NoSuchEntityError, validation_error
 
 from .. import audit, quotas
-from ..authz import authorize
+from ..authz import authorize_on
 from ..context import RequestContext
 from ..models import AccessKey, User
 from ..selectors.access_keys import key_owner, no_such_key, sealing_context, validate_access_key_id
@@ -72,7 +72,7 @@ def _validate_status(status: object) -> None:
 def create_access_key(ctx: RequestContext, *, user_name: str | None = None) -> IssuedAccessKey:
     """CreateAccessKey: an Active key for the user, or for the caller itself (root too) without a name."""
     owner = key_owner(ctx, user_name)
-    authorize(ctx, "iam:CreateAccessKey", owner.arn)  # outside the transaction: denials stay audited
+    authorize_on(ctx, "iam:CreateAccessKey", owner)  # outside the transaction: denials stay audited
     with audit.write(ctx, "iam:CreateAccessKey", owner.arn, user_name=user_name) as entry:
         _lock_owner(owner)
         if AccessKey.objects.filter(user=owner).count() >= MAX_ACCESS_KEYS_PER_USER:
@@ -95,7 +95,7 @@ def update_access_key(
     validate_access_key_id(access_key_id)
     _validate_status(status)
     owner = key_owner(ctx, user_name)
-    authorize(ctx, "iam:UpdateAccessKey", owner.arn)
+    authorize_on(ctx, "iam:UpdateAccessKey", owner)
     with audit.write(
         ctx,
         "iam:UpdateAccessKey",
@@ -117,7 +117,7 @@ def delete_access_key(ctx: RequestContext, *, access_key_id: str, user_name: str
     """DeleteAccessKey: delete a key of the user (the caller's own without a name) for good."""
     validate_access_key_id(access_key_id)
     owner = key_owner(ctx, user_name)
-    authorize(ctx, "iam:DeleteAccessKey", owner.arn)
+    authorize_on(ctx, "iam:DeleteAccessKey", owner)
     with audit.write(ctx, "iam:DeleteAccessKey", owner.arn, user_name=user_name, access_key_id=access_key_id):
         deleted, _ = AccessKey.objects.filter(user=owner, access_key_id=access_key_id).delete()
         if not deleted:

@@ -74,6 +74,9 @@ def update_group(
         new_path=new_path,
         new_group_name=new_group_name,
     ):
+        # The group row first, then the account row: the order every write here takes them in.
+        if not Group.objects.select_for_update().filter(pk=group.pk).exists():
+            raise NoSuchEntityError(f"The group with name {group_name} cannot be found.")
         Account.objects.select_for_update().get(pk=ctx.account.pk)
         if new_group_name is not None and _exists(ctx.account, new_name, other_than=group):
             raise already

@@ -49,7 +49,7 @@ from iam_portal.errors import (
 )
 
 from .. import audit, quotas
-from ..authz import authorize, resource_tag_context
+from ..authz import authorize, authorize_on, resource_tag_context
 from ..context import RequestContext, system_context
 from ..models import Account, AuditEvent, MFADevice, RecoveryCode, User
 from ..selectors.mfa import (
@@ -355,7 +355,7 @@ def enable_mfa_device(
     _validate_code(authentication_code_1, "authenticationCode1")
     _validate_code(authentication_code_2, "authenticationCode2")
     user = mfa_user(ctx, user_name)
-    authorize(ctx, "iam:EnableMFADevice", user.arn)
+    authorize_on(ctx, "iam:EnableMFADevice", user)
     with audit.write(ctx, "iam:EnableMFADevice", user.arn, user_name=user_name, serial_number=serial_number):
         _lock_user(user)
         # The device's row: of racing enables of one device, exactly one finds it unassigned.
@@ -403,7 +403,7 @@ def resync_mfa_device(
     _validate_code(authentication_code_1, "authenticationCode1")
     _validate_code(authentication_code_2, "authenticationCode2")
     user = mfa_user(ctx, user_name)
-    authorize(ctx, "iam:ResyncMFADevice", user.arn)
+    authorize_on(ctx, "iam:ResyncMFADevice", user)
     with audit.write(ctx, "iam:ResyncMFADevice", user.arn, user_name=user_name, serial_number=serial_number):
         device = MFADevice.objects.select_for_update().filter(user=user, serial_number=serial_number).first()
         if device is None:
@@ -431,7 +431,7 @@ def deactivate_mfa_device(ctx: RequestContext, *, serial_number: str, user_name:
     stays, unassigned, with its seed; enabling it again takes two codes newer than any it gave."""
     validate_serial_number(serial_number)
     user = mfa_user(ctx, user_name)
-    authorize(ctx, "iam:DeactivateMFADevice", user.arn)
+    authorize_on(ctx, "iam:DeactivateMFADevice", user)
     with audit.write(
         ctx, "iam:DeactivateMFADevice", user.arn, user_name=user_name, serial_number=serial_number
     ):

@@ -28,7 +28,7 @@ from iam_portal.errors import (
 )
 
 from .. import audit
-from ..authz import authorize, bump_generation
+from ..authz import authorize, authorize_on, bump_generation
 from ..context import RequestContext
 from ..models import Account, LoginProfile, PasswordHistory, PasswordPolicy, User
 from ..selectors.passwords import (
@@ -205,7 +205,7 @@ def create_login_profile(
     reset = _boolean(password_reset_required, "passwordResetRequired", default=False)
     user = login_profile_user(ctx, user_name)
     name = user_name or user.user_name
-    authorize(ctx, "iam:CreateLoginProfile", user.arn)
+    authorize_on(ctx, "iam:CreateLoginProfile", user)
     already = EntityAlreadyExistsError(f"Login Profile for user {name} already exists.")
     with audit.write(
         ctx,
@@ -241,7 +241,7 @@ def update_login_profile(
         validate_password(password, "password")
     reset = _boolean(password_reset_required, "passwordResetRequired")
     user = login_profile_user(ctx, user_name)
-    authorize(ctx, "iam:UpdateLoginProfile", user.arn)
+    authorize_on(ctx, "iam:UpdateLoginProfile", user)
     with audit.write(
         ctx,
         "iam:UpdateLoginProfile",
@@ -272,7 +272,7 @@ def delete_login_profile(ctx: RequestContext, *, user_name: str | None = None) -
     """DeleteLoginProfile: the user can no longer sign in to the console; its password is unusable."""
     user = login_profile_user(ctx, user_name)
     name = user_name or user.user_name
-    authorize(ctx, "iam:DeleteLoginProfile", user.arn)
+    authorize_on(ctx, "iam:DeleteLoginProfile", user)
     with audit.write(ctx, "iam:DeleteLoginProfile", user.arn, user_name=name):
         locked = _lock(user, name)
         deleted, _ = LoginProfile.objects.filter(user=locked).delete()
@@ -297,10 +297,10 @@ def change_password(ctx: RequestContext, *, old_password: str, new_password: str
     caller = ctx.caller
     policy = _current_policy(ctx.account)
     reset_required = LoginProfile.objects.filter(user=caller, password_reset_required=True).exists()
-    authorize(
+    authorize_on(
         ctx,
         "iam:ChangePassword",
-        caller.arn,
+        caller,
         granted=reset_required or (policy is not None and policy.allow_users_to_change_password),
     )
     with audit.write(ctx, "iam:ChangePassword", caller.arn, user_name=caller.user_name or None):

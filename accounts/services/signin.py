@@ -37,6 +37,7 @@ from .passwords import DIGITS, LOWERCASE, UPPERCASE
 SIGN_IN_FAILED = "Your authentication information is incorrect. Please try again."  # AWS console
 WINDOW = timedelta(minutes=15)  # failures count within this window from the first one
 LOCKOUT = timedelta(minutes=15)
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for a name that matched nobody
 MAX_IDENTITY_FAILURES = 5  # per root email or per IAM user (account id + name)
 MAX_ADDRESS_FAILURES = 20  # per source IP address, whatever identities it tries
 ROOT_PASSWORD_MIN_LENGTH = 12
@@ -165,9 +166,10 @@ def authenticate_root(*, email: str, password: str, source_ip: str | None) -> Si
     email = email.strip().lower() if isinstance(email, str) else ""
     source_ip = _address(source_ip)
     identity = _key("root", email)
-    tried = {"email": email}
-    _refuse_if_locked(identity, source_ip, account=None, target="", tried=tried)
     user = User.objects.select_related("account").filter(is_root=True, email=email).first() if email else None
+    # What was typed is recorded only for a real identity: people type passwords into name fields.
+    tried = {"email": email if user else HIDDEN}
+    _refuse_if_locked(identity, source_ip, account=None, target="", tried=tried)
     if not _password_matches(user.password if user else None, password):
         reason = WRONG_PASSWORD if user else NO_SUCH_USER
         _fail(
@@ -193,8 +195,6 @@ def authenticate_iam_user(
     # One counter per user whether the account is named by id or by alias.
     entered = account.strip().lower() if isinstance(account, str) else ""
     identity = _key("user", f"{found.account_id if found else entered}:{name.lower()}")
-    tried = {"account": entered, "user_name": name}
-    _refuse_if_locked(identity, source_ip, account=found, target="", tried=tried)
     user = profile = None
     if found is not None and name:
         user = (
@@ -203,6 +203,9 @@ def authenticate_iam_user(
             .first()
         )
         profile = _login_profile(user)
+    # What was typed is recorded only for a real identity: people type passwords into name fields.
+    tried = {"account": entered if found else HIDDEN, "user_name": name if user else HIDDEN}
+    _refuse_if_locked(identity, source_ip, account=found, target="", tried=tried)
     # No login profile: the stored hash is unusable anyway, but compare against the dummy as for
     # an unknown user so that the work is the same.
     if not _password_matches(user.password if profile else None, password):
@@ -367,11 +370,8 @@ def session_context(
 
 
 def _key(kind: str, value: str) -> str:
-    """A throttle key; very long input (a form accepts anything) is hashed to fit the column."""
-    key = f"{kind}:{value}"
-    if len(key) > 256:
-        key = f"{kind}:sha256:{hashlib.sha256(value.encode()).hexdigest()}"
-    return key
+    """A throttle key: a hash of what was typed (which may be a mistyped password), never the text."""
+    return f"{kind}:sha256:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
 def _identity_of(user: User) -> str:

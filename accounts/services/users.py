@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from iam_portal import validation
-from iam_portal.errors import DeleteConflictError, EntityAlreadyExistsError, LimitExceededError
+from iam_portal.errors import (
+    DeleteConflictError,
+    EntityAlreadyExistsError,
+    LimitExceededError,
+    NoSuchEntityError,
+)
 from policies.models import UserPolicy, UserPolicyAttachment
 
 from .. import arns, audit, lookups, quotas
-from ..authz import authorize, creation_context, resource_tag_context
+from ..authz import authorize, authorize_on, creation_context
 from ..context import RequestContext
 from ..models import AccessKey, Account, GroupMembership, LoginProfile, MFADevice, User, unique_id
 
@@ -78,7 +83,7 @@ def update_user(
     user = lookups.user_by_name(ctx.account, user_name)
     new_name = user.user_name if new_user_name is None else new_user_name
     new_arn = arns.user(ctx.account.account_id, new_path or user.path, new_name)
-    authorize(ctx, "iam:UpdateUser", user.arn)
+    authorize_on(ctx, "iam:UpdateUser", user)
     if new_arn != user.arn:
         authorize(ctx, "iam:UpdateUser", new_arn)
     already = EntityAlreadyExistsError(f"User with name {new_name} already exists.")
@@ -91,12 +96,22 @@ def update_user(
         new_path=new_path,
         new_user_name=new_user_name,
     ):
+        # The user row first, then the account row: the order every write here takes them in.
+        user = _lock(user)
         Account.objects.select_for_update().get(pk=ctx.account.pk)
         if new_user_name is not None and _exists(ctx.account, new_name, other_than=user):
             raise already
         user.user_name, user.path = new_name, new_path or user.path
         user.save(update_fields=["user_name", "path"])
     return user
+
+
+def _lock(user: User) -> User:
+    """The user's row, locked for the rest of the transaction (it may have gone since the lookup)."""
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:
+        raise NoSuchEntityError(f"The user with name {user.user_name} cannot be found.")
+    return locked
 
 
 def _delete_conflict(user: User) -> str | None:
@@ -120,9 +135,9 @@ def delete_user(ctx: RequestContext, *, user_name: str) -> None:
     """DeleteUser: only once nothing hangs off the user (DeleteConflict otherwise)."""
     validation.name(user_name, "userName", 128)
     user = lookups.user_by_name(ctx.account, user_name)
-    authorize(ctx, "iam:DeleteUser", user.arn)
+    authorize_on(ctx, "iam:DeleteUser", user)
     with audit.write(ctx, "iam:DeleteUser", user.arn, user_name=user_name):
-        User.objects.select_for_update().get(pk=user.pk)  # a racing AddUserToGroup waits for us
+        _lock(user)  # a racing AddUserToGroup waits for us
         conflict = _delete_conflict(user)
         if conflict:
             raise DeleteConflictError(conflict)
@@ -134,14 +149,9 @@ def tag_user(ctx: RequestContext, *, user_name: str, tags: list[dict]) -> None:
     validation.name(user_name, "userName", 128)
     tag_values = validation.tags(tags)
     user = lookups.user_by_name(ctx.account, user_name)
-    authorize(
-        ctx,
-        "iam:TagUser",
-        user.arn,
-        {**resource_tag_context(user.tags), **validation.tag_context(tag_values)},
-    )
+    authorize_on(ctx, "iam:TagUser", user, validation.tag_context(tag_values))
     with audit.write(ctx, "iam:TagUser", user.arn, user_name=user_name, tags=tag_values):
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = _lock(user)
         locked.tags = validation.merge_tags(locked.tags, tag_values)
         locked.save(update_fields=["tags"])
 
@@ -151,8 +161,8 @@ def untag_user(ctx: RequestContext, *, user_name: str, tag_keys: list[str]) -> N
     validation.name(user_name, "userName", 128)
     keys = validation.tag_keys(tag_keys)
     user = lookups.user_by_name(ctx.account, user_name)
-    authorize(ctx, "iam:UntagUser", user.arn, {**resource_tag_context(user.tags), "aws:TagKeys": keys})
+    authorize_on(ctx, "iam:UntagUser", user, {"aws:TagKeys": keys})
     with audit.write(ctx, "iam:UntagUser", user.arn, user_name=user_name, tag_keys=keys):
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = _lock(user)
         locked.tags = validation.remove_tags(locked.tags, keys)
         locked.save(update_fields=["tags"])

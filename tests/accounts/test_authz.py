@@ -265,3 +265,32 @@ class AuditTests:
             "AccessDenied",
         )
         assert event.request_id == request.request_id and event.account == ctx.account
+
+
+class ResourceTagParityTests:
+    """Every action on a tagged user sees its tags (aws:ResourceTag/*), as actions on roles do."""
+
+    def test_a_deny_on_a_users_tags_holds_for_every_user_action(self, ctx):
+        from accounts.selectors import users as user_reads
+        from accounts.services import access_keys, passwords
+
+        users.create_user(ctx, user_name="vip", tags=[{"Key": "protected", "Value": "true"}])
+        admin = users.create_user(ctx, user_name="admin")
+        f.put_user_policy(
+            admin,
+            "AllButProtected",
+            f.allow(),
+            f.deny(Condition={"StringEquals": {"aws:ResourceTag/protected": "true"}}),
+        )
+        admin_ctx = f.context_for(admin)
+        attempts = [
+            lambda: users.delete_user(admin_ctx, user_name="vip"),
+            lambda: users.update_user(admin_ctx, user_name="vip", new_path="/x/"),
+            lambda: user_reads.get_user(admin_ctx, user_name="vip"),
+            lambda: access_keys.create_access_key(admin_ctx, user_name="vip"),
+            lambda: passwords.create_login_profile(admin_ctx, user_name="vip", password="First-Pass-1"),
+        ]
+        for attempt in attempts:
+            with pytest.raises(AccessDeniedError, match="with an explicit deny in an identity-based policy$"):
+                attempt()
+        assert user_reads.get_user(admin_ctx, user_name="admin") == admin  # untagged: allowed
