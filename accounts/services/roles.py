@@ -102,6 +102,8 @@ def create_role(
     ):
         # The account row serializes creations, so the quota and the name check cannot race.
         Account.objects.select_for_update().get(pk=ctx.account.pk)
+        if boundary is not None:
+            lookups.lock_boundary(boundary)  # so the only integrity error left is a taken name
         if _exists(ctx.account, role_name):
             raise already
         if Role.objects.filter(account=ctx.account).count() >= MAX_ROLES_PER_ACCOUNT:

@@ -54,6 +54,8 @@ def create_user(
     ):
         # The account row serializes creations, so the quota and the name check cannot race.
         Account.objects.select_for_update().get(pk=ctx.account.pk)
+        if boundary is not None:
+            lookups.lock_boundary(boundary)  # so the only integrity error left is a taken name
         if _exists(ctx.account, user_name):
             raise already
         if User.objects.filter(account=ctx.account, is_root=False).count() >= MAX_USERS_PER_ACCOUNT:

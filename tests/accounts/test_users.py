@@ -356,3 +356,22 @@ def test_concurrent_create_user_of_one_name_lets_exactly_one_through():
     assert sorted(results) == ["exists"] * 19 + ["ok"]
     assert User.objects.filter(user_name="racer").count() == 1
     assert sorted(events("iam:CreateUser")) == [("failed", "EntityAlreadyExists")] * 19 + [("success", "")]
+
+
+def test_a_boundary_deleted_meanwhile_is_no_such_entity_not_already_exists(ctx, monkeypatch):
+    """A racing DeletePolicy removes the boundary after the lookup: the answer names the boundary."""
+    from accounts import lookups
+    from policies.models import ManagedPolicy
+
+    boundary = f.managed_policy(ctx.account, "Boundary", f.allow("iam:Get*"))
+    real = lookups.boundary_by_arn
+
+    def found_then_deleted(account, arn):
+        policy = real(account, arn)
+        ManagedPolicy.objects.filter(pk=policy.pk).delete()
+        return policy
+
+    monkeypatch.setattr(lookups, "boundary_by_arn", found_then_deleted)
+    with pytest.raises(NoSuchEntityError, match=r"^Scope ARN: .*:policy/Boundary does not exist or is not attachable\.$"):
+        users.create_user(ctx, user_name="alice", permissions_boundary=boundary.arn)
+    assert not User.objects.filter(user_name="alice").exists()
