@@ -76,9 +76,12 @@ class InvalidAuthenticationCodeError(IamError):
     code, http_status = "InvalidAuthenticationCode", 403
 
 
-def validation_error(value: object, member: str, constraint: str) -> ValidationError:
-    """AWS's message form for a constraint failure on one member."""
+def validation_error(
+    value: object, member: str, constraint: str, *, hide_value: bool = False
+) -> ValidationError:
+    """AWS's message form for a constraint failure on one member (without the value for secrets)."""
+    shown = "Value" if hide_value else f"Value '{value}'"
     return ValidationError(
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+        f"1 validation error detected: {shown} at '{member}' failed to satisfy constraint: "
         f"Member must {constraint}"
     )

@@ -17,6 +17,30 @@ MAX_TAGS = 50
 _TAG_PUNCTUATION = set("_.:/=+-@")
 
 
+def constrained(
+    value: object,
+    member: str,
+    *,
+    min_length: int = 1,
+    max_length: int,
+    pattern: re.Pattern,
+    empty_is_null: bool = False,
+    hide_value: bool = False,
+) -> str:
+    """A string member within the model's length range that matches its pattern (fullmatch)."""
+    if not isinstance(value, str) or (empty_is_null and not value):
+        constraint = "not be null"
+    elif len(value) < min_length:
+        constraint = f"have length greater than or equal to {min_length}"
+    elif len(value) > max_length:
+        constraint = f"have length less than or equal to {max_length}"
+    elif not pattern.fullmatch(value):
+        constraint = f"satisfy regular expression pattern: {pattern.pattern}"
+    else:
+        return value
+    raise validation_error(value, member, constraint, hide_value=hide_value)
+
+
 def name(value: object, member: str, max_length: int) -> str:
     """A user, group, role or policy name: 1..max_length of [\\w+=,.@-]."""
     if not isinstance(value, str) or not value:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from iam_portal import secretbox, validation
-from iam_portal.errors import NoSuchEntityError, validation_error
+from iam_portal.errors import NoSuchEntityError
 from iam_portal.pagination import Page, paginate
 
 from .. import lookups
@@ -19,7 +19,7 @@ from ..authz import authorize_on
 from ..context import RequestContext
 from ..models import AccessKey, User
 
-ACCESS_KEY_ID = re.compile(r"\w+", re.ASCII)
+ACCESS_KEY_ID = re.compile(r"[\w]+", re.ASCII)
 NOT_AVAILABLE = "N/A"  # GetAccessKeyLastUsed's ServiceName and Region of a key never used
 
 
@@ -45,15 +45,9 @@ class AccessKeyLastUsed:
 
 def validate_access_key_id(value: object, member: str = "accessKeyId") -> str:
     """accessKeyIdType: 16 to 128 of [\\w]."""
-    if not isinstance(value, str) or not value:
-        raise validation_error(value, member, "not be null")
-    if len(value) < 16:
-        raise validation_error(value, member, "have length greater than or equal to 16")
-    if len(value) > 128:
-        raise validation_error(value, member, "have length less than or equal to 128")
-    if not ACCESS_KEY_ID.fullmatch(value):
-        raise validation_error(value, member, r"satisfy regular expression pattern: [\w]+")
-    return value
+    return validation.constrained(
+        value, member, min_length=16, max_length=128, pattern=ACCESS_KEY_ID, empty_is_null=True
+    )
 
 
 def no_such_key(access_key_id: str) -> NoSuchEntityError:

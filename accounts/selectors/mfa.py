@@ -48,15 +48,9 @@ def sealing_context(serial_number: str) -> str:
 def validate_serial_number(value: object, member: str = "serialNumber") -> str:
     """serialNumberType: 9 to 256 of [\\w+=/:,.@-]."""
     low, high = SERIAL_NUMBER_RANGE
-    if not isinstance(value, str) or not value:
-        raise validation_error(value, member, "not be null")
-    if len(value) < low:
-        raise validation_error(value, member, f"have length greater than or equal to {low}")
-    if len(value) > high:
-        raise validation_error(value, member, f"have length less than or equal to {high}")
-    if not SERIAL_NUMBER.fullmatch(value):
-        raise validation_error(value, member, r"satisfy regular expression pattern: [\w+=/:,.@-]+")
-    return value
+    return validation.constrained(
+        value, member, min_length=low, max_length=high, pattern=SERIAL_NUMBER, empty_is_null=True
+    )
 
 
 def no_such_device(serial_number: str) -> NoSuchEntityError:

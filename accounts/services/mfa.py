@@ -45,7 +45,6 @@ from iam_portal.errors import (
     InvalidUserTypeError,
     LimitExceededError,
     NoSuchEntityError,
-    ValidationError,
 )
 
 from .. import audit, quotas
@@ -74,7 +73,7 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off
 ROOT_DEVICE_NAME = "root-account-mfa-device"  # AWS's name for the root user's virtual device
 INVALID_CODE = "Authentication code for device is not valid."
 VERIFY_ACTION = "portal:VerifyMFACode"
-_CODE = re.compile(r"[0-9]+")
+_CODE = re.compile(r"[\d]+", re.ASCII)  # the model's pattern, as its message quotes it
 _THROTTLE_FIELDS = ["throttling_failure_timestamp", "throttling_failure_count"]
 _PNG_SCALE = 6  # pixels per QR module
 
@@ -101,19 +100,8 @@ class NewVirtualMFADevice:
 
 def _validate_code(value: object, member: str) -> str:
     """authenticationCodeType: 6 digits. The message never shows the value."""
-    if not isinstance(value, str):
-        constraint = "not be null"
-    elif len(value) < DIGITS:
-        constraint = f"have length greater than or equal to {DIGITS}"
-    elif len(value) > DIGITS:
-        constraint = f"have length less than or equal to {DIGITS}"
-    elif not _CODE.fullmatch(value):
-        constraint = r"satisfy regular expression pattern: [\d]+"
-    else:
-        return value
-    raise ValidationError(
-        f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
-        f"Member must {constraint}"
+    return validation.constrained(
+        value, member, min_length=DIGITS, max_length=DIGITS, pattern=_CODE, hide_value=True
     )
 
 

@@ -23,7 +23,6 @@ from iam_portal.errors import (
     InvalidUserTypeError,
     NoSuchEntityError,
     PasswordPolicyViolationError,
-    ValidationError,
     validation_error,
 )
 
@@ -57,20 +56,7 @@ DEFAULT_POLICY_MINIMUM_LENGTH = 8  # AWS's default password policy (no policy of
 
 def validate_password(value: object, member: str) -> str:
     """passwordType: 1-128 of [\\u0009\\u000A\\u000D\\u0020-\\u00FF]. The message never shows the value."""
-    if not isinstance(value, str):
-        constraint = "not be null"
-    elif not value:
-        constraint = "have length greater than or equal to 1"
-    elif len(value) > PASSWORD_MAX:
-        constraint = f"have length less than or equal to {PASSWORD_MAX}"
-    elif not _PASSWORD.fullmatch(value):
-        constraint = r"satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+"
-    else:
-        return value
-    raise ValidationError(
-        f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
-        f"Member must {constraint}"
-    )
+    return validation.constrained(value, member, max_length=PASSWORD_MAX, pattern=_PASSWORD, hide_value=True)
 
 
 def _boolean(value: object, member: str, default: bool | None = None) -> bool | None:
