@@ -19,6 +19,11 @@ def role(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:role{path}{name}"
 
 
+def assumed_role(account_id: str, role_name: str, session_name: str) -> str:
+    """A role session (the role's path is not part of it, as in AWS)."""
+    return f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"
+
+
 def policy(account_id: str, path: str, name: str) -> str:
     """A customer managed policy (account id) or an AWS managed one (account "aws")."""
     return f"arn:aws:iam::{account_id}:policy{path}{name}"

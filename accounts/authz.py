@@ -1,7 +1,8 @@
 """authorize(): every action from every channel is decided here by the policy engine.
 
 The root user may do anything in its own account. An IAM user is evaluated against its inline
-and attached policies, its groups' inline and attached policies, and its permissions boundary.
+and attached policies, its groups' inline and attached policies, and its permissions boundary; a
+role session against the role's inline and attached policies, its boundary and the session policies.
 A denial is audited (outside any transaction, so it is never rolled back) and raises
 AccessDeniedError in AWS's wording.
 
@@ -14,19 +15,20 @@ request, so a cache entry made stale by any process's write is never used.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from functools import lru_cache
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from iam_portal import validation
 from iam_portal.errors import AccessDeniedError
 from policies.engine import IMPLICIT_DENY, Policy, PolicySet, Request, parse_policy
 from policies.engine.matching import arn_account
-from policies.models import GroupPolicy, PolicyVersion, UserPolicy
+from policies.models import GroupPolicy, PolicyVersion, RolePolicy, UserPolicy
 
 from . import audit
-from .context import RequestContext
-from .models import Account, User
+from .context import AssumedRole, RequestContext
+from .models import Account, Role, SessionCredential, User
 
 _POLICY_SETS: OrderedDict[tuple[str, int], PolicySet] = OrderedDict()
 _POLICY_SET_LIMIT = 2048
@@ -99,17 +101,28 @@ def request_context(ctx: RequestContext, extra: dict[str, object] | None = None)
     """The global condition keys AWS would send for this caller and request."""
     caller = ctx.caller
     keys: dict[str, object] = {
-        "aws:PrincipalArn": caller.arn,
         "aws:PrincipalAccount": ctx.account.account_id,
-        "aws:PrincipalType": "Account" if caller.is_root else "User",
-        "aws:userid": ctx.account.account_id if caller.is_root else caller.user_id,
         "aws:SecureTransport": "true" if ctx.secure_transport else "false",
-        "aws:CurrentTime": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:CurrentTime": _iso(ctx.now),
         "aws:EpochTime": str(int(ctx.now.timestamp())),
     }
+    if isinstance(caller, AssumedRole):
+        # A role session: aws:PrincipalArn is the role's ARN, not the session's (AWS's key reference).
+        keys["aws:PrincipalArn"] = caller.role.arn
+        keys["aws:PrincipalType"] = "AssumedRole"
+        keys["aws:userid"] = caller.user_id
+        if caller.session.source_identity:
+            keys["aws:SourceIdentity"] = caller.session.source_identity
+    else:
+        keys["aws:PrincipalArn"] = caller.arn
+        keys["aws:PrincipalType"] = "Account" if caller.is_root else "User"
+        keys["aws:userid"] = ctx.account.account_id if caller.is_root else caller.user_id
+        if not caller.is_root:
+            keys["aws:username"] = caller.user_name
     if not caller.is_root:
-        keys["aws:username"] = caller.user_name
         keys.update({f"aws:PrincipalTag/{k}": v for k, v in caller.tags.items()})
+    if ctx.session is not None:
+        keys["aws:TokenIssueTime"] = _iso(ctx.session.created)
     if ctx.source_ip:
         keys["aws:SourceIp"] = ctx.source_ip
     if ctx.user_agent:
@@ -119,12 +132,40 @@ def request_context(ctx: RequestContext, extra: dict[str, object] | None = None)
         keys["aws:MultiFactorAuthAge"] = str(
             max(0, int((ctx.now - ctx.mfa_authenticated_at).total_seconds()))
         )
-    elif not ctx.access_key_id:
-        # Long-term access keys send no MFA key at all; a console session without MFA sends "false".
+    elif not ctx.access_key_id or ctx.session is not None:
+        # Long-term access keys send no MFA key at all; a console session or temporary credentials
+        # without MFA send "false".
         keys["aws:MultiFactorAuthPresent"] = "false"
     if extra:
         keys.update(extra)
     return keys
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def authorize_assume_role(
+    ctx: RequestContext, role: Role, actions: Iterable[str], extra: dict[str, object]
+) -> None:
+    """AssumeRole's decision: each action (sts:AssumeRole, and sts:TagSession or sts:SetSourceIdentity
+    when the request asks for them) must be allowed by the role's trust policy, and by the caller's
+    identity policies unless the trust policy names the caller itself (AWS's evaluation logic).
+
+    The denial is audited; AWS's message for it has no "because …" tail.
+    """
+    trust = _compiled(role.assume_role_policy_document, "trust", role.arn)
+    own = policy_set_for(ctx)
+    policy_set = PolicySet(own.identity_policies, own.permission_boundaries, trust, own.session_policies)
+    context = request_context(ctx, extra)
+    for action in actions:
+        if not policy_set.evaluate(Request(ctx.caller.arn, action, role.arn, context)).allowed:
+            audit.record(
+                ctx, action, target=role.arn, outcome=audit.DENIED, error_code=AccessDeniedError.code
+            )
+            raise AccessDeniedError(
+                f"User: {ctx.caller.arn} is not authorized to perform: {action} on resource: {role.arn}"
+            )
 
 
 def creation_context(tags: dict[str, str], boundary: object | None) -> dict[str, object]:
@@ -159,11 +200,20 @@ def _generation(ctx: RequestContext) -> int:
 
 def policy_set_for(ctx: RequestContext) -> PolicySet:
     """The caller's compiled policies; a warm call costs one primary-key read per request."""
-    # The user id is random and never reused (a primary key can be, after a delete on SQLite).
-    key = (ctx.caller.user_id, _generation(ctx))
+    caller = ctx.caller
+    # User ids and session key ids are random and never reused (a primary key can be, after a
+    # delete on SQLite). A role session has its own set: its session policies are its own.
+    if isinstance(caller, AssumedRole):
+        key = (caller.session.access_key_id, _generation(ctx))
+    else:
+        key = (caller.user_id, _generation(ctx))
     found = _POLICY_SETS.get(key)
     if found is None:
-        found = _load_policy_set(ctx.caller)
+        found = (
+            _load_role_policy_set(caller.role, caller.session)
+            if isinstance(caller, AssumedRole)
+            else _load_policy_set(caller)
+        )
         _POLICY_SETS[key] = found
         if len(_POLICY_SETS) > _POLICY_SET_LIMIT:
             _POLICY_SETS.popitem(last=False)
@@ -185,13 +235,44 @@ def _load_policy_set(user: User) -> PolicySet:
     )
     for arn, document in attached.distinct().values_list("policy__arn", "document"):
         identity.append(_compiled(document, "identity", arn))
-    boundaries = None
-    if user.permissions_boundary_id is not None:
-        arn, document = (
-            defaults.filter(policy=user.permissions_boundary_id).values_list("policy__arn", "document").get()
-        )
-        boundaries = [_compiled(document, "identity", arn)]
-    return PolicySet(identity, boundaries)
+    return PolicySet(identity, _boundary(user.permissions_boundary_id))
+
+
+def _load_role_policy_set(role: Role, session: SessionCredential) -> PolicySet:
+    """A role session's policies: the role's inline and attached ones, its boundary, and the session
+    policies given to AssumeRole (the managed ones read by ARN, at their current default version)."""
+    identity: list[Policy] = []
+    for name, document in RolePolicy.objects.filter(role=role).values_list("policy_name", "document"):
+        identity.append(_compiled(document, "identity", f"{role.role_name}/{name}"))
+    defaults = PolicyVersion.objects.filter(is_default=True)
+    for arn, document in defaults.filter(policy__role_attachments__role=role).values_list(
+        "policy__arn", "document"
+    ):
+        identity.append(_compiled(document, "identity", arn))
+    sessions: list[Policy] | None = None
+    if session.session_policy or session.session_policy_arns:
+        sessions = [
+            _compiled(document, "identity", arn)
+            for arn, document in defaults.filter(
+                Q(policy__account__isnull=True) | Q(policy__account=role.account_id),
+                policy__arn__in=session.session_policy_arns,
+            ).values_list("policy__arn", "document")
+        ]
+        if session.session_policy:
+            sessions.append(_compiled(session.session_policy, "identity", "session policy"))
+    return PolicySet(identity, _boundary(role.permissions_boundary_id), session_policies=sessions)
+
+
+def _boundary(policy_id: int | None) -> list[Policy] | None:
+    """The permissions boundary (at its default version), if one is set."""
+    if policy_id is None:
+        return None
+    arn, document = (
+        PolicyVersion.objects.filter(is_default=True, policy=policy_id)
+        .values_list("policy__arn", "document")
+        .get()
+    )
+    return [_compiled(document, "identity", arn)]
 
 
 @lru_cache(maxsize=4096)

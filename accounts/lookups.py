@@ -56,12 +56,6 @@ def managed_policy_by_arn(account: Account, arn: str) -> ManagedPolicy:
     return policy
 
 
-def access_key_owner(caller: User, user_name: str | None) -> User:
-    """Whose access keys a request means: the named IAM user, or without a name the caller itself
-    (the root user included: root keys belong to the root user), as in AWS."""
-    return caller if user_name is None else user_by_name(caller.account, user_name)
-
-
 def lock_boundary(policy: ManagedPolicy) -> None:
     """Lock a permissions boundary's row for the rest of the transaction, so that a racing
     DeletePolicy cannot remove it under a new user or role (it may have gone already)."""

@@ -177,6 +177,39 @@ class AccessKey(models.Model):
         return f"<AccessKey {self.access_key_id} {self.status}>"
 
 
+class SessionCredential(models.Model):
+    """Temporary credentials from STS: GetSessionToken (a user's own session) or AssumeRole (a role
+    session). An ASIA… key id, its secret (sealed: SigV4 needs it) and a session token, of which only
+    a SHA-256 digest is kept: the token is only ever compared. Valid until `expiration`."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    access_key_id = models.CharField(max_length=128, unique=True)
+    secret_ciphertext = models.TextField()
+    token_digest = models.CharField(max_length=64)
+    # GetSessionToken: the user whose session it is. AssumeRole: the role, and the session's name.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    role_session_name = models.CharField(max_length=64, blank=True)
+    session_policy = models.TextField(blank=True)  # AssumeRole's inline Policy
+    session_policy_arns = models.JSONField(default=list, blank=True)  # AssumeRole's PolicyArns
+    tags = models.JSONField(default=dict, blank=True)  # session tags (aws:PrincipalTag/*)
+    source_identity = models.CharField(max_length=64, blank=True)
+    mfa_authenticated_at = models.DateTimeField(null=True, blank=True)
+    issued_by_arn = models.CharField(max_length=2048)  # who called STS (for the audit trail)
+    created = models.DateTimeField(default=timezone.now)
+    expiration = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.access_key_id
+
+    def __repr__(self) -> str:
+        return f"<SessionCredential {self.access_key_id} until {self.expiration:%Y-%m-%dT%H:%M:%SZ}>"
+
+    @property
+    def is_role_session(self) -> bool:
+        return self.role_id is not None
+
+
 class LoginProfile(models.Model):
     """Console access of an IAM user; the password hash itself is User.password (Argon2)."""
 

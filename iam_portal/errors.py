@@ -70,6 +70,28 @@ class AccessDeniedError(IamError):
     code, http_status = "AccessDenied", 403
 
 
+class PackedPolicyTooLargeError(IamError):
+    code, http_status = "PackedPolicyTooLarge", 400
+
+
+class InvalidClientTokenIdError(IamError):
+    """Credentials the portal does not know, or may not be used for this service."""
+
+    code, http_status = "InvalidClientTokenId", 403
+
+    def __init__(self, message: str = "The security token included in the request is invalid."):
+        super().__init__(message)
+
+
+class ExpiredTokenError(IamError):
+    """Temporary credentials past their expiration."""
+
+    code, http_status = "ExpiredToken", 403
+
+    def __init__(self, message: str = "The security token included in the request is expired"):
+        super().__init__(message)
+
+
 class InvalidAuthenticationCodeError(IamError):
     """An MFA code that is wrong, replayed or not consecutive (or a throttled attempt)."""
 

@@ -41,6 +41,20 @@ def constrained(
     raise validation_error(value, member, constraint, hide_value=hide_value)
 
 
+def integer(value: object, member: str, bounds: tuple[int, int]) -> int | None:
+    """An integer member within the model's range (None stays None: the member was not sent)."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise validation_error(value, member, "be an integer")
+    low, high = bounds
+    if value < low:
+        raise validation_error(value, member, f"have value greater than or equal to {low}")
+    if value > high:
+        raise validation_error(value, member, f"have value less than or equal to {high}")
+    return value
+
+
 def name(value: object, member: str, max_length: int) -> str:
     """A user, group, role or policy name: 1..max_length of [\\w+=,.@-]."""
     if not isinstance(value, str) or not value:

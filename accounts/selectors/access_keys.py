@@ -55,10 +55,12 @@ def no_such_key(access_key_id: str) -> NoSuchEntityError:
 
 
 def key_owner(ctx: RequestContext, user_name: str | None) -> User:
-    """The user a key request names (validated), or the caller itself without a name."""
-    if user_name is not None:
-        validation.name(user_name, "userName", 128)
-    return lookups.access_key_owner(ctx.caller, user_name)
+    """The user a key request names (validated), or without a name the calling user itself (the root
+    user included: root keys belong to the root user), as in AWS."""
+    if user_name is None:
+        return ctx.calling_user()
+    validation.name(user_name, "userName", 128)
+    return lookups.user_by_name(ctx.account, user_name)
 
 
 def _public_user_name(user: User) -> str | None:

@@ -1,4 +1,5 @@
-"""Virtual MFA device reads: ListMFADevices, ListVirtualMFADevices; and the shared checks of the MFA writes.
+"""Virtual MFA device reads: ListMFADevices, ListVirtualMFADevices, ListMFADeviceTags; and the shared
+checks of the MFA writes.
 
 Reads never load a seed: the sealed column is left out of every query here.
 """
@@ -14,7 +15,7 @@ from iam_portal.errors import NoSuchEntityError, validation_error
 from iam_portal.pagination import Page, paginate
 
 from .. import arns, lookups
-from ..authz import authorize, authorize_on
+from ..authz import authorize, authorize_on, resource_tag_context
 from ..context import RequestContext
 from ..models import MFADevice, User
 
@@ -57,10 +58,24 @@ def no_such_device(serial_number: str) -> NoSuchEntityError:
     return NoSuchEntityError(f"MFA Device with serial number {serial_number} does not exist.")
 
 
+def device_tags(ctx: RequestContext, serial_number: str) -> dict[str, str]:
+    """The tags of the account's device with this serial number (NoSuchEntity if there is none).
+
+    Only the tags column is read: a tag action's authorization needs nothing else, and no seed."""
+    found = (
+        MFADevice.objects.filter(account=ctx.account, serial_number=serial_number)
+        .values_list("tags", flat=True)
+        .first()
+    )
+    if found is None:
+        raise no_such_device(serial_number)
+    return found
+
+
 def mfa_user(ctx: RequestContext, user_name: str | None) -> User:
     """The IAM user a request names (validated), or without a name the caller itself (root too)."""
     if user_name is None:
-        return ctx.caller
+        return ctx.calling_user()
     validation.name(user_name, "userName", USER_NAME_MAX)
     return lookups.user_by_name(ctx.account, user_name)
 
@@ -116,6 +131,16 @@ def list_virtual_mfa_devices(
     elif assignment_status == UNASSIGNED:
         devices = devices.filter(user__isnull=True)
     return paginate(devices, marker, max_items)
+
+
+def list_mfa_device_tags(
+    ctx: RequestContext, *, serial_number: str, marker: str | None = None, max_items: int | None = None
+) -> Page[tuple[str, str]]:
+    """ListMFADeviceTags: (key, value) pairs by key (PostgreSQL's jsonb keeps no insertion order)."""
+    validate_serial_number(serial_number)
+    tags = device_tags(ctx, serial_number)
+    authorize(ctx, "iam:ListMFADeviceTags", serial_number, resource_tag_context(tags))
+    return paginate(sorted(tags.items(), key=lambda kv: kv[0].lower()), marker, max_items)
 
 
 def enabled_devices(user: User) -> list[MFADevice]:

@@ -29,7 +29,7 @@ def login_profile_user(ctx: RequestContext, user_name: str | None) -> User:
             "1 validation error detected: Value null at 'userName' failed to satisfy constraint: "
             "Member must not be null"
         )
-    return ctx.caller
+    return ctx.calling_user()
 
 
 def no_login_profile(user_name: str) -> NoSuchEntityError:

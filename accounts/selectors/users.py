@@ -14,7 +14,7 @@ from ..models import User
 def get_user(ctx: RequestContext, *, user_name: str | None = None) -> User:
     """GetUser. Without user_name, the caller (the root user included), as in AWS."""
     if user_name is None:
-        user = ctx.caller
+        user = ctx.calling_user()
     else:
         validation.name(user_name, "userName", 128)
         user = lookups.user_by_name(ctx.account, user_name)

@@ -1,6 +1,6 @@
 """Virtual MFA device writes: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
-DeactivateMFADevice, DeleteVirtualMFADevice; the sign-in check of a code (`verify_code`), the console's
-enrollment device (`pending_device_for`) and the root user's recovery codes.
+DeactivateMFADevice, DeleteVirtualMFADevice, TagMFADevice, UntagMFADevice; the sign-in check of a code
+(`verify_code`), the console's enrollment device (`pending_device_for`) and the root user's recovery codes.
 
 Devices are RFC 6238 TOTP (SHA-1, 6 digits, 30-second steps) with a 20-byte seed from `secrets`. The
 seed is shown by CreateVirtualMFADevice (and again by `pending_device_for`, to the principal enrolling
@@ -55,6 +55,7 @@ from ..selectors.mfa import (
     DEVICE_NAME_MAX,
     SERIAL_NUMBER_RANGE,
     device_arn,
+    device_tags,
     mfa_user,
     no_such_device,
     sealing_context,
@@ -456,6 +457,50 @@ def delete_virtual_mfa_device(ctx: RequestContext, *, serial_number: str) -> Non
         if device.user_id is not None:
             raise DeleteConflictError("MFA VirtualDevice in use. Must deactivate first.")
         device.delete()
+
+
+def _lock_device(ctx: RequestContext, serial_number: str) -> MFADevice:
+    """The device's row (seed left out), locked for the rest of the transaction; it may have gone."""
+    device = (
+        MFADevice.objects.select_for_update()
+        .filter(account=ctx.account, serial_number=serial_number)
+        .only("pk", "tags")
+        .first()
+    )
+    if device is None:
+        raise no_such_device(serial_number)
+    return device
+
+
+def tag_mfa_device(ctx: RequestContext, *, serial_number: str, tags: list[dict]) -> None:
+    """TagMFADevice: a key that exists (in any case) gets the new value; at most 50 tags."""
+    validate_serial_number(serial_number)
+    tag_values = validation.tags(tags)
+    current = device_tags(ctx, serial_number)
+    authorize(
+        ctx,
+        "iam:TagMFADevice",
+        serial_number,
+        {**resource_tag_context(current), **validation.tag_context(tag_values)},
+    )
+    with audit.write(ctx, "iam:TagMFADevice", serial_number, serial_number=serial_number, tags=tag_values):
+        locked = _lock_device(ctx, serial_number)
+        locked.tags = validation.merge_tags(locked.tags, tag_values)
+        locked.save(update_fields=["tags"])
+
+
+def untag_mfa_device(ctx: RequestContext, *, serial_number: str, tag_keys: list[str]) -> None:
+    """UntagMFADevice: keys that are not there are ignored, as in AWS."""
+    validate_serial_number(serial_number)
+    keys = validation.tag_keys(tag_keys)
+    current = device_tags(ctx, serial_number)
+    authorize(
+        ctx, "iam:UntagMFADevice", serial_number, {**resource_tag_context(current), "aws:TagKeys": keys}
+    )
+    with audit.write(ctx, "iam:UntagMFADevice", serial_number, serial_number=serial_number, tag_keys=keys):
+        locked = _lock_device(ctx, serial_number)
+        locked.tags = validation.remove_tags(locked.tags, keys)
+        locked.save(update_fields=["tags"])
 
 
 # Sign-in --------------------------------------------------------------------------------------------

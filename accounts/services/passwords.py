@@ -67,19 +67,6 @@ def _boolean(value: object, member: str, default: bool | None = None) -> bool | 
     return value
 
 
-def _integer(value: object, member: str, bounds: tuple[int, int]) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise validation_error(value, member, "be an integer")
-    low, high = bounds
-    if value < low:
-        raise validation_error(value, member, f"have value greater than or equal to {low}")
-    if value > high:
-        raise validation_error(value, member, f"have value less than or equal to {high}")
-    return value
-
-
 @sensitive_variables()
 def policy_violations(policy: PasswordPolicy | None, user: User, password: str) -> list[str]:
     """Every rule of the account password policy the password breaks, in AWS's words.
@@ -280,7 +267,7 @@ def change_password(ctx: RequestContext, *, old_password: str, new_password: str
     """
     validate_password(old_password, "oldPassword")
     validate_password(new_password, "newPassword")
-    caller = ctx.caller
+    caller = ctx.calling_user()
     policy = _current_policy(ctx.account)
     reset_required = LoginProfile.objects.filter(user=caller, password_reset_required=True).exists()
     authorize_on(
@@ -320,7 +307,7 @@ def update_account_password_policy(
 ) -> PasswordPolicy:
     """UpdateAccountPasswordPolicy. As in AWS, every omitted parameter goes back to its default."""
     values = {
-        "minimum_password_length": _integer(
+        "minimum_password_length": validation.integer(
             minimum_password_length, "minimumPasswordLength", MIN_LENGTH_RANGE
         )
         or DEFAULT_MINIMUM_LENGTH,
@@ -335,8 +322,8 @@ def update_account_password_policy(
         "allow_users_to_change_password": _boolean(
             allow_users_to_change_password, "allowUsersToChangePassword", False
         ),
-        "max_password_age": _integer(max_password_age, "maxPasswordAge", MAX_AGE_RANGE),
-        "password_reuse_prevention": _integer(
+        "max_password_age": validation.integer(max_password_age, "maxPasswordAge", MAX_AGE_RANGE),
+        "password_reuse_prevention": validation.integer(
             password_reuse_prevention, "passwordReusePrevention", REUSE_RANGE
         ),
         "hard_expiry": _boolean(hard_expiry, "hardExpiry", False),

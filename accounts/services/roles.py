@@ -8,7 +8,6 @@ from iam_portal.errors import (
     EntityAlreadyExistsError,
     LimitExceededError,
     NoSuchEntityError,
-    validation_error,
 )
 from policies.documents import check_document
 from policies.models import RolePolicy, RolePolicyAttachment
@@ -22,6 +21,7 @@ MAX_ROLES_PER_ACCOUNT = quotas.ROLES_QUOTA
 ROLE_NAME_MAX = 64
 MAX_TRUST_POLICY_SIZE = quotas.ASSUME_ROLE_POLICY_SIZE_QUOTA  # non-whitespace characters (ACLSizePerRole)
 MIN_SESSION_DURATION, MAX_SESSION_DURATION = 3600, 43200
+SESSION_DURATION_RANGE = (MIN_SESSION_DURATION, MAX_SESSION_DURATION)
 
 
 def _trust_policy(document: object, member: str) -> str:
@@ -34,20 +34,6 @@ def _trust_policy(document: object, member: str) -> str:
         too_large=f"Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}",
     )
     return document  # type: ignore[return-value]
-
-
-def _max_session_duration(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise validation_error(value, "maxSessionDuration", "be an integer")
-    if value > MAX_SESSION_DURATION:
-        raise validation_error(
-            value, "maxSessionDuration", f"have value less than or equal to {MAX_SESSION_DURATION}"
-        )
-    if value < MIN_SESSION_DURATION:
-        raise validation_error(
-            value, "maxSessionDuration", f"have value greater than or equal to {MIN_SESSION_DURATION}"
-        )
-    return value
 
 
 def _exists(account: Account, role_name: str) -> bool:
@@ -80,7 +66,7 @@ def create_role(
     if description is not None:
         validation.description(description, pattern=validation.ROLE_DESCRIPTION)
     duration = MIN_SESSION_DURATION if max_session_duration is None else max_session_duration
-    _max_session_duration(duration)
+    validation.integer(duration, "maxSessionDuration", SESSION_DURATION_RANGE)
     tag_values = validation.tags(tags or [])
     boundary = lookups.boundary_by_arn(ctx.account, permissions_boundary) if permissions_boundary else None
     arn = arns.role(ctx.account.account_id, path, role_name)
@@ -134,7 +120,7 @@ def update_role(
     if description is not None:
         validation.description(description, pattern=validation.ROLE_DESCRIPTION)
     if max_session_duration is not None:
-        _max_session_duration(max_session_duration)
+        validation.integer(max_session_duration, "maxSessionDuration", SESSION_DURATION_RANGE)
     role = lookups.role_by_name(ctx.account, role_name)
     authorize(ctx, "iam:UpdateRole", role.arn, resource_tag_context(role.tags))
     with audit.write(

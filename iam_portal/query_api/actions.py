@@ -19,8 +19,19 @@ from accounts.selectors import mfa as mfa_reads
 from accounts.selectors import passwords as password_reads
 from accounts.selectors import policy_attachments as attachment_reads
 from accounts.selectors import roles as role_reads
+from accounts.selectors import sts as sts_reads
 from accounts.selectors import users as user_reads
-from accounts.services import access_keys, account, groups, mfa, passwords, policy_attachments, roles, users
+from accounts.services import (
+    access_keys,
+    account,
+    groups,
+    mfa,
+    passwords,
+    policy_attachments,
+    roles,
+    sts,
+    users,
+)
 from policies import selectors as policy_reads
 from policies import services as policy_services
 
@@ -547,6 +558,22 @@ MFA_DEVICES = {
         {"AssignmentStatus": "assignment_status", **PAGING},
         _listed("VirtualMFADevices", render.virtual_mfa_device),
     ),
+    "TagMFADevice": Action(
+        mfa.tag_mfa_device,
+        {"SerialNumber": "serial_number", "Tags": "tags"},
+        required=("SerialNumber", "Tags"),
+    ),
+    "UntagMFADevice": Action(
+        mfa.untag_mfa_device,
+        {"SerialNumber": "serial_number", "TagKeys": "tag_keys"},
+        required=("SerialNumber", "TagKeys"),
+    ),
+    "ListMFADeviceTags": Action(
+        mfa_reads.list_mfa_device_tags,
+        {"SerialNumber": "serial_number", **PAGING},
+        _listed("Tags", _tag),
+        ("SerialNumber",),
+    ),
 }
 
 ACCOUNT = {
@@ -580,15 +607,30 @@ IAM_ACTIONS: dict[str, Action] = {
 # --- STS -----------------------------------------------------------------------------------------
 
 
-def get_caller_identity(ctx: RequestContext) -> render.Result:
-    """GetCallerIdentity: who signed the request. Always allowed, as in AWS (no policy can deny it)."""
-    caller = ctx.caller
-    user_id = ctx.account.account_id if caller.is_root else caller.user_id
-    return {"UserId": user_id, "Account": ctx.account.account_id, "Arn": caller.arn}
-
-
 STS_ACTIONS: dict[str, Action] = {
-    "GetCallerIdentity": Action(get_caller_identity, result=lambda identity: identity),
+    "GetCallerIdentity": Action(sts_reads.get_caller_identity, result=lambda identity: identity),
+    "GetSessionToken": Action(
+        sts.get_session_token,
+        {"DurationSeconds": "duration_seconds", "SerialNumber": "serial_number", "TokenCode": "token_code"},
+        lambda c: {"Credentials": render.credentials(c)},
+    ),
+    "AssumeRole": Action(
+        sts.assume_role,
+        {
+            "RoleArn": "role_arn",
+            "RoleSessionName": "role_session_name",
+            "PolicyArns": "policy_arns",
+            "Policy": "policy",
+            "DurationSeconds": "duration_seconds",
+            "Tags": "tags",
+            "ExternalId": "external_id",
+            "SerialNumber": "serial_number",
+            "TokenCode": "token_code",
+            "SourceIdentity": "source_identity",
+        },
+        render.assumed_role,
+        required=("RoleArn", "RoleSessionName"),
+    ),
 }
 
 ACTIONS_BY_VERSION: dict[str, dict[str, Action]] = {IAM_VERSION: IAM_ACTIONS, STS_VERSION: STS_ACTIONS}

@@ -20,6 +20,7 @@ INTEGER_MEMBERS = frozenset(
         "MinimumPasswordLength",
         "MaxPasswordAge",
         "PasswordReusePrevention",
+        "DurationSeconds",
     }
 )
 BOOLEAN_MEMBERS = frozenset(
@@ -36,8 +37,9 @@ BOOLEAN_MEMBERS = frozenset(
         "HardExpiry",
     }
 )
-STRUCTURE_LIST_MEMBERS = {"Tags": ("Key", "Value")}  # list<Tag>: Tags.member.N.Key / .Value
-STRING_LIST_MEMBERS = frozenset({"TagKeys"})  # TagKeys.member.N
+# list<Tag>: Tags.member.N.Key / .Value; STS's list<PolicyDescriptorType>: PolicyArns.member.N.arn
+STRUCTURE_LIST_MEMBERS = {"Tags": ("Key", "Value"), "PolicyArns": ("arn",)}
+STRING_LIST_MEMBERS = frozenset({"TagKeys", "TransitiveTagKeys"})  # TagKeys.member.N
 MISSING = object()
 
 

@@ -202,6 +202,26 @@ def access_key(issued: Any) -> Result:
     }
 
 
+def credentials(c: Any) -> Result:
+    """STS Credentials: shown in this one response only."""
+    return {
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key,
+        "SessionToken": c.session_token,
+        "Expiration": c.expiration,
+    }
+
+
+def assumed_role(a: Any) -> Result:
+    """AssumeRole's result members."""
+    return {
+        "Credentials": credentials(a.credentials),
+        "AssumedRoleUser": {"AssumedRoleId": a.assumed_role_id, "Arn": a.arn},
+        "PackedPolicySize": a.packed_policy_size,
+        "SourceIdentity": a.source_identity,
+    }
+
+
 def access_key_metadata(m: Any) -> Result:
     """AccessKeyMetadata: never the secret."""
     return {

@@ -1,7 +1,9 @@
 """The Query API endpoint: SigV4 authentication, Action/Version dispatch, XML responses.
 
 IAM (Version 2010-05-08): every action of actions.IAM_ACTIONS. STS (Version 2011-06-15):
-GetCallerIdentity. Errors are `<ErrorResponse>` documents with AWS's codes and statuses, never HTML.
+GetCallerIdentity, GetSessionToken, AssumeRole. Requests may be signed with long-term access keys or
+with STS credentials (X-Amz-Security-Token). Errors are `<ErrorResponse>` documents with AWS's codes
+and statuses, never HTML.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from urllib.parse import parse_qs
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts import sigv4
 from accounts.context import QUERY, RequestContext
-from accounts.selectors.access_keys import secret_for_signing
+from accounts.selectors.sts import signing_credentials
 from accounts.services.access_keys import record_access_key_use
 from iam_portal.errors import IamError
 
@@ -25,7 +28,6 @@ from .actions import ACTIONS_BY_VERSION, IAM_VERSION, STS_VERSION, Action
 from .params import request_params
 
 logger = logging.getLogger(__name__)
-INVALID_TOKEN = "The security token included in the request is invalid."
 
 
 class QueryError(Exception):
@@ -74,7 +76,8 @@ def _signing_service(version: str) -> str | None:
 def authenticate(
     request: HttpRequest, body: bytes, request_id: str, *, service: str | None
 ) -> RequestContext:
-    """Verify the SigV4 signature and note the key's use; the key's owner is the caller."""
+    """Verify the SigV4 signature and note the key's use; the key's owner (or the STS session's
+    principal) is the caller."""
     signed = sigv4.SignedRequest(
         method=request.method or "POST",
         path=request.path,
@@ -84,15 +87,15 @@ def authenticate(
     )
     parsed = sigv4.parse_authorization(signed, service=service)
     access_key_id = parsed.credential.access_key_id
-    found = secret_for_signing(access_key_id)
-    if found is None:
-        raise QueryError("InvalidClientTokenId", INVALID_TOKEN, 403)
-    owner, secret = found
-    sigv4.verify(signed, parsed, secret)
     region, signed_service = sigv4.region_and_service(parsed)
-    record_access_key_use(access_key_id, service=signed_service, region=region)
+    credentials = signing_credentials(access_key_id, _session_token(request), service=signed_service)
+    sigv4.verify(signed, parsed, credentials.secret_access_key)
+    if credentials.session is None:
+        record_access_key_use(access_key_id, service=signed_service, region=region)
     return RequestContext(
-        caller=owner,
+        caller=credentials.caller,
+        session=credentials.session,
+        mfa_authenticated_at=credentials.mfa_authenticated_at,
         channel=QUERY,
         source_ip=request.META.get("REMOTE_ADDR") or None,
         secure_transport=request.is_secure(),
@@ -100,6 +103,15 @@ def authenticate(
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
         request_id=request_id,
     )
+
+
+def _session_token(request: HttpRequest) -> str | None:
+    """X-Amz-Security-Token: a header (signed by botocore) or, in a presigned URL, a query member."""
+    token = request.headers.get("X-Amz-Security-Token")
+    if token is None:
+        values = parse_qs(request.META.get("QUERY_STRING", "")).get("X-Amz-Security-Token")
+        token = values[0] if values else None
+    return token or None
 
 
 def _headers(request: HttpRequest) -> dict[str, str]:

@@ -81,7 +81,8 @@ def evaluate_case(case: dict) -> dict:
     boundaries = _policies(case, "permissionBoundaries", "identity", nullable=True)
     resource_doc = case.get("resourcePolicy")
     resource = None if resource_doc is None else _policy(resource_doc, "resource", "resourcePolicy")
-    decision = PolicySet(identity or [], boundaries, resource).evaluate(_request(case))
+    sessions = _policies(case, "sessionPolicies", "identity", nullable=True)
+    decision = PolicySet(identity or [], boundaries, resource, sessions).evaluate(_request(case))
     return {
         "id": case.get("id"),
         "decision": decision.decision,

@@ -10,6 +10,9 @@ Rules (IAM User Guide, policy evaluation logic; permissions boundaries; cross-ac
   allow the caller (naming it, or naming its account, in which case the identity policies must
   allow too). Without a key policy nobody may use a KMS key; without a trust policy an AssumeRole
   request is judged on the identity policies alone, as AWS's policy simulator does.
+- Session policies (AssumeRole's Policy and PolicyArns) limit a role session like a boundary: the
+  identity policies and a session policy must both allow, and a resource policy's grant to the role
+  ARN is limited by them too; a grant to the session ARN is not. A Deny in one wins as anywhere.
 - sts:GetCallerIdentity needs no permission and works even against an explicit deny.
 - Cross account: the identity policies (and boundary) and the resource policy must both allow.
 - Otherwise the request is implicitly denied.
@@ -26,13 +29,14 @@ from .matching import arn_account
 from .variables import Context
 
 ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"
-IDENTITY, BOUNDARY, RESOURCE = "identity", "boundary", "resource"
+IDENTITY, BOUNDARY, SESSION, RESOURCE = "identity", "boundary", "session", "resource"
 SERVICE = "service"  # the service allows the action whatever the policies say
 # "No permissions are required to perform this operation", even against an explicit deny (STS API).
 ALWAYS_ALLOWED_ACTIONS = frozenset({"sts:getcalleridentity"})
 _LAYER_WORDS = {
     IDENTITY: "an identity-based policy",
     BOUNDARY: "a permissions boundary",
+    SESSION: "a session policy",
     RESOURCE: "a resource-based policy",
 }
 _CACHE_LIMIT = 4096
@@ -51,7 +55,7 @@ class Request:
 @dataclass(frozen=True)
 class MatchedStatement:
     policy: str
-    policy_type: str  # identity | boundary | resource
+    policy_type: str  # identity | boundary | session | resource
     sid: str | None
     index: int
     effect: str
@@ -69,7 +73,7 @@ class MatchedStatement:
 @dataclass(frozen=True)
 class Decision:
     decision: str  # Allowed | ExplicitlyDenied | ImplicitlyDenied
-    decided_by: str  # the layer that decided: identity | boundary | resource (| service)
+    decided_by: str  # the layer that decided: identity | boundary | session | resource (| service)
     matched: tuple[MatchedStatement, ...]
     missing_context_keys: tuple[str, ...]
 
@@ -145,6 +149,7 @@ class _Plan:
     denies: tuple[tuple[str, tuple[Candidate, ...]], ...]  # (layer, candidates), identity first
     identity_allows: tuple[Candidate, ...]
     boundary_allows: tuple[tuple[Candidate, ...], ...]  # one entry per boundary
+    session_allows: tuple[Candidate, ...]
     resource_allows: tuple[Candidate, ...]
 
 
@@ -178,6 +183,9 @@ def _applied(
 class PolicySet:
     """The compiled policies that apply to one principal (and optionally one resource policy).
 
+    `session_policies`: None when the principal is not a session with session policies; otherwise
+    the session's policies (together one layer: any of them may allow).
+
     Compile once, evaluate many requests: statements are sorted by action and effect once per
     distinct action, so a request only looks at statements that can match it.
     """
@@ -187,10 +195,12 @@ class PolicySet:
         identity_policies: Sequence[Policy],
         permission_boundaries: Sequence[Policy] | None = None,
         resource_policy: Policy | None = None,
+        session_policies: Sequence[Policy] | None = None,
     ):
         self.identity_policies = tuple(identity_policies)
         self.permission_boundaries = None if permission_boundaries is None else tuple(permission_boundaries)
         self.resource_policy = resource_policy
+        self.session_policies = None if session_policies is None else tuple(session_policies)
         self._plans: dict[str, _Plan] = {}
 
     def _plan(self, action_lc: str) -> _Plan:
@@ -206,15 +216,18 @@ class PolicySet:
                 )
 
             boundaries = self.permission_boundaries or ()
+            sessions = self.session_policies or ()
             resource = [self.resource_policy] if self.resource_policy else []
             plan = _Plan(
                 denies=(
                     (IDENTITY, pick(self.identity_policies, IDENTITY, "Deny")),
                     *((BOUNDARY, pick([b], BOUNDARY, "Deny")) for b in boundaries),
+                    (SESSION, pick(sessions, SESSION, "Deny")),
                     (RESOURCE, pick(resource, RESOURCE, "Deny")),
                 ),
                 identity_allows=pick(self.identity_policies, IDENTITY, "Allow"),
                 boundary_allows=tuple(pick([b], BOUNDARY, "Allow") for b in boundaries),
+                session_allows=pick(sessions, SESSION, "Allow"),
                 resource_allows=pick(resource, RESOURCE, "Allow"),
             )
             if len(self._plans) >= _CACHE_LIMIT:
@@ -261,11 +274,15 @@ class PolicySet:
 
         id_allows = _applied(plan.identity_allows, request, context, missing, False)
         boundary_results = [_applied(b, request, context, missing, False) for b in plan.boundary_allows]
+        session_allows = _applied(plan.session_allows, request, context, missing, False)
         res_allows = _applied(plan.resource_allows, request, context, missing, True)
         missing_keys = _unique_case_insensitive(missing)
 
-        boundary_allows = [a for allows in boundary_results for a in allows]
-        boundary_ok = all(boundary_results)
+        # Boundaries and session policies only ever limit: each layer present must allow.
+        boundary_allows = [a for allows in boundary_results for a in allows] + session_allows
+        in_boundaries = all(boundary_results)
+        in_session = self.session_policies is None or bool(session_allows)
+        boundary_ok = in_boundaries and in_session
         identity_ok = bool(id_allows) and boundary_ok
         grants = {grant for _, grant in res_allows}
         principal_account = arn_account(request.principal)
@@ -287,7 +304,15 @@ class PolicySet:
             return decided(ALLOWED, RESOURCE, id_allows + boundary_allows + res_allows)
 
         if id_allows or grants:
-            layer = BOUNDARY if not boundary_ok else IDENTITY if not id_allows else RESOURCE
+            layer = (
+                BOUNDARY
+                if not in_boundaries
+                else SESSION
+                if not in_session
+                else IDENTITY
+                if not id_allows
+                else RESOURCE
+            )
         else:
             layer = RESOURCE if self.resource_policy and not self.identity_policies else IDENTITY
         return decided(IMPLICIT_DENY, layer, id_allows + boundary_allows + res_allows)
@@ -305,6 +330,9 @@ def evaluate(
     identity_policies: Sequence[Policy],
     permission_boundaries: Sequence[Policy] | None = None,
     resource_policy: Policy | None = None,
+    session_policies: Sequence[Policy] | None = None,
 ) -> Decision:
     """One decision; to evaluate many requests for the same policies, build a PolicySet once."""
-    return PolicySet(identity_policies, permission_boundaries, resource_policy).evaluate(request)
+    return PolicySet(identity_policies, permission_boundaries, resource_policy, session_policies).evaluate(
+        request
+    )

@@ -47,6 +47,8 @@ def test_decision_matches_the_aws_documentation(case):
     assert result["decision"] == case["expect"]["decision"], (case["doc"], case["note"], result)
     if "missingContextKeys" in case["expect"]:
         assert sorted(result["missingContextKeys"]) == sorted(case["expect"]["missingContextKeys"])
+    if "decidedBy" in case["expect"]:
+        assert result["decidedBy"] == case["expect"]["decidedBy"], (case["note"], result)
 
 
 def test_the_command_line_gives_the_same_decisions_in_order():

@@ -27,6 +27,12 @@ NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 class Key:
     access_key_id: str
     secret_access_key: str
+    session_token: str | None = None  # STS credentials
+
+    @classmethod
+    def of(cls, credentials: dict) -> Key:
+        """The Credentials member of GetSessionToken or AssumeRole."""
+        return cls(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +79,7 @@ def make_client(live_server) -> Callable[..., object]:
             region_name=region,
             aws_access_key_id=key.access_key_id,
             aws_secret_access_key=key.secret_access_key,
+            aws_session_token=key.session_token,
             config=NO_RETRIES,
         )
         # One request per connection: no keep-alive thread outlives the test (see live_server_quiesced).

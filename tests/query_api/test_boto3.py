@@ -180,6 +180,76 @@ class NewDeveloperJoinsTests:
         assert after.value.response["Error"]["Code"] == "AccessDenied"
 
 
+class DeveloperBecomesSecurityEngineerTests:
+    def test_moving_between_groups_swaps_what_the_user_may_do(self, admin, make_client, root):
+        acct = root.account.account_id
+        developer = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["iam:CreateRole", "iam:GetRole"],
+                    "Resource": f"arn:aws:iam::{acct}:role/dev/*",
+                },
+                {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"},
+            ],
+        }
+        security = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["iam:Get*", "iam:List*", "iam:GenerateCredentialReport"],
+                    "Resource": "*",
+                },
+                {"Effect": "Allow", "Action": ["iam:CreateUser", "iam:TagUser"], "Resource": "*"},
+                {"Effect": "Deny", "Action": "iam:CreateRole", "Resource": "*"},
+            ],
+        }
+        admin.create_group(GroupName="developers")
+        admin.put_group_policy(
+            GroupName="developers", PolicyName="build", PolicyDocument=json.dumps(developer)
+        )
+        admin.create_group(GroupName="security-engineers")
+        admin.put_group_policy(
+            GroupName="security-engineers", PolicyName="audit", PolicyDocument=json.dumps(security)
+        )
+        admin.create_user(UserName="sam")
+        admin.add_user_to_group(GroupName="developers", UserName="sam")
+        sam = make_client(issue_key(admin, "sam"))
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        )
+
+        sam.create_role(RoleName="builder", Path="/dev/", AssumeRolePolicyDocument=trust)
+        with pytest.raises(ClientError) as not_yet:
+            sam.list_users()
+        assert not_yet.value.response["Error"]["Code"] == "AccessDenied"
+
+        admin.remove_user_from_group(GroupName="developers", UserName="sam")
+        admin.add_user_to_group(GroupName="security-engineers", UserName="sam")
+
+        groups = sam.list_groups_for_user(UserName="sam")["Groups"]
+        assert [g["GroupName"] for g in groups] == ["security-engineers"]
+        assert {u["UserName"] for u in sam.list_users()["Users"]} == {"admin", "sam"}
+        sam.create_user(UserName="auditor")
+        with pytest.raises(ClientError) as no_more:
+            sam.create_role(RoleName="builder2", Path="/dev/", AssumeRolePolicyDocument=trust)
+        assert no_more.value.response["Error"]["Message"] == (
+            f"User: arn:aws:iam::{acct}:user/sam is not authorized to perform: iam:CreateRole on resource: "
+            f"arn:aws:iam::{acct}:role/dev/builder2 with an explicit deny in an identity-based policy"
+        )
+
+
 class RootAccessKeysTests:
     def test_the_root_user_deletes_its_own_access_keys(self, iam, make_client, root_key):
         second = iam.create_access_key()["AccessKey"]

@@ -30,6 +30,8 @@ def aws(live_server, key: Key, *args: str) -> dict:
         "AWS_MAX_ATTEMPTS": "1",
         "AWS_PAGER": "",
     }
+    if key.session_token:
+        env["AWS_SESSION_TOKEN"] = key.session_token
     done = subprocess.run(
         [str(AWS), *args, "--endpoint-url", live_server.url, "--output", "json"],
         env=env,
@@ -61,3 +63,39 @@ def test_sts_get_caller_identity(live_server, root_key, root):
     acct = root.account.account_id
     identity = aws(live_server, root_key, "sts", "get-caller-identity")
     assert identity == {"UserId": acct, "Account": acct, "Arn": f"arn:aws:iam::{acct}:root"}
+
+
+def test_sts_assume_role_then_act_as_the_role(live_server, root_key, root):
+    """`aws sts assume-role`, then the CLI with AWS_SESSION_TOKEN acts as the role session."""
+    acct = root.account.account_id
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{acct}:user/erin"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    aws(live_server, root_key, "iam", "create-user", "--user-name", "erin")
+    erin = aws(live_server, root_key, "iam", "create-access-key", "--user-name", "erin")["AccessKey"]
+    role = aws(live_server, root_key, "iam", "create-role", "--role-name", "reader",
+               "--assume-role-policy-document", trust)["Role"]  # fmt: skip
+    aws(live_server, root_key, "iam", "attach-role-policy", "--role-name", "reader",
+        "--policy-arn", "arn:aws:iam::aws:policy/IAMReadOnlyAccess")  # fmt: skip
+
+    assumed = aws(live_server, Key(erin["AccessKeyId"], erin["SecretAccessKey"]), "sts", "assume-role",
+                  "--role-arn", role["Arn"], "--role-session-name", "cli-session")  # fmt: skip
+    credentials = assumed["Credentials"]
+    session = Key(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+    identity = aws(live_server, session, "sts", "get-caller-identity")
+    assert identity == {
+        "UserId": f"{role['RoleId']}:cli-session",
+        "Account": acct,
+        "Arn": f"arn:aws:sts::{acct}:assumed-role/reader/cli-session",
+    }
+    listed = aws(live_server, session, "iam", "list-users")
+    assert [u["UserName"] for u in listed["Users"]] == ["erin"]
