@@ -103,7 +103,7 @@ def _issue(
 
 @sensitive_variables("token_code")
 def _mfa_authenticated_at(
-    ctx: RequestContext, action: str, serial_number: str | None, token_code: str | None
+    ctx: RequestContext, action: str, target: str, serial_number: str | None, token_code: str | None
 ) -> datetime | None:
     """When the request proves MFA: now, with a valid SerialNumber and TokenCode of the caller's
     device; else whenever the caller's own credentials did (None if never). A wrong code is
@@ -125,7 +125,12 @@ def _mfa_authenticated_at(
         mfa.verify_code(ctx.caller, token_code, serial_number, ctx=ctx)
     except InvalidAuthenticationCodeError:
         audit.record(
-            ctx, action, outcome=audit.DENIED, error_code=AccessDeniedError.code, serial_number=serial_number
+            ctx,
+            action,
+            target=target,
+            outcome=audit.DENIED,
+            error_code=AccessDeniedError.code,
+            serial_number=serial_number,
         )
         raise AccessDeniedError(MFA_FAILED) from None
     return ctx.now
@@ -152,7 +157,7 @@ def get_session_token(
     duration = duration_seconds or USER_SESSION_DEFAULT
     if user.is_root:
         duration = min(duration_seconds or ROOT_SESSION_MAX, ROOT_SESSION_MAX)
-    mfa_at = _mfa_authenticated_at(ctx, "sts:GetSessionToken", serial_number, token_code)
+    mfa_at = _mfa_authenticated_at(ctx, "sts:GetSessionToken", user.arn, serial_number, token_code)
     with audit.write(
         ctx, "sts:GetSessionToken", user.arn, duration_seconds=duration, serial_number=serial_number
     ) as entry:
@@ -182,13 +187,16 @@ def _role_by_arn(ctx: RequestContext, role_arn: str) -> Role | None:
     return role if role is not None and role.arn == role_arn else None
 
 
-def _session_policy_arns(role: Role, values: object) -> list[str]:
-    """PolicyArns ([{"arn": …}]): managed policies of the role's account or AWS's, at most 10."""
+def _session_policy_arns(values: object) -> list[str]:
+    """PolicyArns ([{"arn": …}]) within the model's constraints: at most 10 ARNs."""
     if values is None:
         return []
     if not isinstance(values, list | tuple) or len(values) > MAX_SESSION_POLICY_ARNS:
         raise validation_error(
-            values, "policyArns", f"have length less than or equal to {MAX_SESSION_POLICY_ARNS}"
+            values,
+            "policyArns",
+            f"have length less than or equal to {MAX_SESSION_POLICY_ARNS}",
+            hide_value=True,
         )
     arns = []
     for i, item in enumerate(values, 1):
@@ -197,6 +205,11 @@ def _session_policy_arns(role: Role, values: object) -> list[str]:
             arn, f"policyArns.{i}.member.arn", min_length=20, max_length=2048, pattern=re.compile(r".+", re.S)
         )
         arns.append(arn)
+    return arns
+
+
+def _check_attachable(role: Role, arns: list[str]) -> None:
+    """Session policy ARNs name managed policies of the role's account or AWS's."""
     known = set(
         ManagedPolicy.objects.filter(
             Q(account__isnull=True) | Q(account=role.account), arn__in=arns
@@ -205,7 +218,6 @@ def _session_policy_arns(role: Role, values: object) -> list[str]:
     for arn in arns:
         if arn not in known:
             raise ValidationError(f"Policy {arn} does not exist or is not attachable.")
-    return arns
 
 
 def _packed_percent(policy: str | None, policy_arns: list[str], tags: dict[str, str]) -> int:
@@ -251,6 +263,7 @@ def assume_role(
             source_identity, "sourceIdentity", min_length=2, max_length=64, pattern=SESSION_NAME
         )
     session_tags = validation.tags(tags or [])
+    arns = _session_policy_arns(policy_arns)
     if policy is not None:
         check_document(policy, member="policy")
     if ctx.caller.is_root:
@@ -266,7 +279,20 @@ def assume_role(
         raise AccessDeniedError(
             f"User: {ctx.caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
         )
-    mfa_at = _mfa_authenticated_at(ctx, "sts:AssumeRole", serial_number, token_code)
+    chained = isinstance(ctx.caller, AssumedRole)
+    inherited = ctx.caller.session.source_identity if chained else ""
+    if inherited and source_identity is not None and source_identity != inherited:
+        # "The value that is set cannot be changed during the role session" (AWS), nor down a chain.
+        audit.record(
+            ctx, "sts:AssumeRole", target=role.arn, outcome=audit.DENIED, error_code=AccessDeniedError.code
+        )
+        raise AccessDeniedError(
+            f"User: {ctx.caller_arn} is not authorized to perform: sts:SetSourceIdentity on resource: "
+            f"{role.arn} because the source identity {inherited} of the session cannot be changed"
+        )
+    # A source identity follows a role chain, and must be allowed at each step (IAM User Guide).
+    source_identity = source_identity or inherited or None
+    mfa_at = _mfa_authenticated_at(ctx, "sts:AssumeRole", role.arn, serial_number, token_code)
     decided = ctx if mfa_at == ctx.mfa_authenticated_at else _with_mfa(ctx, mfa_at)
     extra: dict[str, object] = {
         "sts:RoleSessionName": role_session_name,
@@ -285,27 +311,8 @@ def assume_role(
         actions.append("sts:SetSourceIdentity")
     authorize_assume_role(decided, role, actions, extra)
 
-    chained = isinstance(ctx.caller, AssumedRole)
     duration = duration_seconds or ROLE_SESSION_DEFAULT
-    if chained and duration > ROLE_CHAINING_MAX:
-        raise ValidationError(
-            "The requested DurationSeconds exceeds the 1 hour session limit "
-            "for roles assumed by role chaining."
-        )
-    if duration > role.max_session_duration:
-        raise ValidationError(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-        )
-    arns = _session_policy_arns(role, policy_arns)
     packed = None
-    if policy is not None or arns or session_tags:
-        packed = _packed_percent(policy, arns, session_tags)
-        if packed > 100:
-            raise PackedPolicyTooLargeError(
-                f"Packed policy consumes {packed}% of allotted space, please use smaller policy."
-            )
-    if chained and not source_identity:
-        source_identity = ctx.caller.session.source_identity or None  # it follows the chain (AWS)
     with audit.write(
         ctx,
         "sts:AssumeRole",
@@ -316,7 +323,24 @@ def assume_role(
         source_identity=source_identity,
         policy_arns=arns or None,
         tags=session_tags or None,
+        serial_number=serial_number,
     ) as entry:
+        if chained and duration > ROLE_CHAINING_MAX:
+            raise ValidationError(
+                "The requested DurationSeconds exceeds the 1 hour session limit "
+                "for roles assumed by role chaining."
+            )
+        if duration > role.max_session_duration:
+            raise ValidationError(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
+        _check_attachable(role, arns)
+        if policy is not None or arns or session_tags:
+            packed = _packed_percent(policy, arns, session_tags)
+            if packed > 100:
+                raise PackedPolicyTooLargeError(
+                    f"Packed policy consumes {packed}% of allotted space, please use smaller policy."
+                )
         session, credentials = _issue(
             ctx,
             ctx.now + timedelta(seconds=duration),
