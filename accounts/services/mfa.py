@@ -437,14 +437,8 @@ def deactivate_mfa_device(ctx: RequestContext, *, serial_number: str, user_name:
 def delete_virtual_mfa_device(ctx: RequestContext, *, serial_number: str) -> None:
     """DeleteVirtualMFADevice: only an unassigned device (DeleteConflict while it is in use)."""
     validate_serial_number(serial_number)
-    found = (
-        MFADevice.objects.filter(account=ctx.account, serial_number=serial_number)
-        .values_list("tags", flat=True)
-        .first()
-    )
-    if found is None:
-        raise no_such_device(serial_number)
-    authorize(ctx, "iam:DeleteVirtualMFADevice", serial_number, resource_tag_context(found))
+    tags = device_tags(ctx, serial_number)
+    authorize(ctx, "iam:DeleteVirtualMFADevice", serial_number, resource_tag_context(tags))
     with audit.write(ctx, "iam:DeleteVirtualMFADevice", serial_number, serial_number=serial_number):
         device = (
             MFADevice.objects.select_for_update()
