@@ -25,4 +25,5 @@ def home_or_query_api(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", home_or_query_api, name="home"),
     path("", include("accounts.urls")),
+    path("console/", include("iam_portal.console.urls")),
 ]

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from accounts.context import CONSOLE, RequestContext
+from accounts.selectors.permissions import allowed
 from iam_portal.errors import IamError
 
 MFA_AT = "iam_mfa_at"  # session key: ISO time the signed-in user passed MFA (absent: no MFA)
@@ -64,6 +65,21 @@ class ConsoleView(View):
             return super().dispatch(request, *args, **kwargs)
         except IamError as exc:  # a form view shows errors on its form; anything else lands here
             return error_page(request, exc)
+
+    def may(self, **checks: tuple[str, str]) -> dict[str, bool]:
+        """Which controls to offer: {name: allowed} for name=(action, resource ARN)."""
+        return allowed(self.ctx, checks)
+
+    def render(
+        self, template: str, context: dict | None = None, *, status: int = 200, secret: bool = False
+    ) -> TemplateResponse:
+        """A page; `secret` pages (a password, a secret key, a seed shown once) are never cached."""
+        response = TemplateResponse(
+            self.request, template, {"ctx": self.ctx, **(context or {})}, status=status
+        )
+        if secret:
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 def error_page(request: HttpRequest, exc: IamError) -> HttpResponse:
