@@ -26,7 +26,7 @@ from accounts.selectors import mfa as mfa_reads
 from accounts.selectors.passwords import login_profile_exists
 from accounts.selectors.users import user_for_session
 from accounts.services import mfa, passwords, signin
-from iam_portal.console import MFA_AT, ConsoleView, client_ip, error_page, request_context, safe_next
+from iam_portal.console import MFA_AT, ConsoleView, client_ip, error_page, safe_next
 from iam_portal.errors import IamError
 
 from . import forms
@@ -401,8 +401,9 @@ class SignOutView(View):
 
 
 class HomeView(View):
-    """The landing page: who is signed in, or where to sign in."""
+    """The landing page: where to sign in; a signed-in user goes on to the console's dashboard."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        context = {"ctx": request_context(request) if request.user.is_authenticated else None}
-        return TemplateResponse(request, "home.html", context)
+        if request.user.is_authenticated:
+            return redirect("console:dashboard")
+        return TemplateResponse(request, "home.html", {"ctx": None})

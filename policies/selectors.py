@@ -6,15 +6,21 @@ reads them: `default_version_id`, `attachment_count`, `permissions_boundary_usag
 `is_attachable`. The counts are the caller's account's: an AWS managed policy is shared by every
 account, its attachments are not.
 
-Also the checks and the fetch that policies.services shares (ARNs, paths, version ids).
+Also the checks and the fetch that policies.services shares (ARNs, paths, version ids), and the
+console's reads: a searchable list, a policy page, a comparison of two versions, what a delete takes
+with it, and Access Analyzer's ValidatePolicy for the policy editor.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import operator
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
+from itertools import zip_longest
 
 from django.db import models
 from django.db.models import BooleanField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -26,6 +32,8 @@ from iam_portal import validation
 from iam_portal.errors import InvalidInputError, NoSuchEntityError, validation_error
 from iam_portal.pagination import Page, paginate
 
+from .documents import MAX_DOCUMENT_LENGTH
+from .engine import Finding, lint_policy
 from .models import (
     GroupPolicyAttachment,
     ManagedPolicy,
@@ -43,6 +51,7 @@ VERSION_ID = re.compile(VERSION_ID_PATTERN)
 SCOPES = ("All", "AWS", "Local")
 POLICY_USAGES = ("PermissionsPolicy", "PermissionsBoundary")
 ENTITY_FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
+POLICY_NAME_MAX = 128
 
 
 # Checks and the internal fetch (no authorization; the services and the selectors below authorize).
@@ -158,6 +167,15 @@ def get_policy(ctx: RequestContext, *, policy_arn: str) -> ManagedPolicy:
     return policy
 
 
+def _in_scope(ctx: RequestContext, scope: str) -> QuerySet[ManagedPolicy]:
+    """ListPolicies' Scope: All, AWS (AWS managed) or Local (the account's customer managed)."""
+    if scope == "AWS":
+        return ManagedPolicy.objects.filter(account__isnull=True)
+    if scope == "Local":
+        return ManagedPolicy.objects.filter(account=ctx.account)
+    return visible_policies(ctx)
+
+
 def list_policies(
     ctx: RequestContext,
     *,
@@ -175,12 +193,7 @@ def list_policies(
     if policy_usage_filter is not None:
         _check_choice(policy_usage_filter, "policyUsageFilter", POLICY_USAGES)
     authorize(ctx, "iam:ListPolicies", f"arn:aws:iam::{ctx.account.account_id}:policy/")
-    policies = {
-        "All": visible_policies(ctx),
-        "AWS": ManagedPolicy.objects.filter(account__isnull=True),
-        "Local": ManagedPolicy.objects.filter(account=ctx.account),
-    }[scope].filter(path__startswith=path_prefix)
-    policies = with_usage(policies, ctx)
+    policies = with_usage(_in_scope(ctx, scope).filter(path__startswith=path_prefix), ctx)
     if only_attached or policy_usage_filter == "PermissionsPolicy":
         policies = policies.filter(attachment_count__gt=0)
     if policy_usage_filter == "PermissionsBoundary":
@@ -309,3 +322,281 @@ def list_policy_tags(
     policy = policy_by_arn(ctx, policy_arn)
     authorize_on_policy(ctx, "iam:ListPolicyTags", policy)
     return paginate(sorted(policy.tags.items(), key=lambda tag: tag[0].lower()), marker, max_items)
+
+
+# The console's reads: one call per page; each part is authorized as the AWS action that reads it.
+
+
+def find_policies(
+    ctx: RequestContext,
+    *,
+    scope: str = "All",
+    name_contains: str = "",
+    policy_usage_filter: str | None = None,
+    marker: str | None = None,
+    max_items: int | None = None,
+) -> Page[ManagedPolicy]:
+    """The console's policy list: ListPolicies (authorized as it, annotated as it) narrowed to the
+    names that contain a text, case-insensitively; one query."""
+    _check_choice(scope, "scope", SCOPES)
+    if not isinstance(name_contains, str) or len(name_contains) > POLICY_NAME_MAX:
+        raise validation_error(
+            name_contains, "nameContains", f"have length less than or equal to {POLICY_NAME_MAX}"
+        )
+    if policy_usage_filter is not None:
+        _check_choice(policy_usage_filter, "policyUsageFilter", POLICY_USAGES)
+    authorize(ctx, "iam:ListPolicies", f"arn:aws:iam::{ctx.account.account_id}:policy/")
+    policies = _in_scope(ctx, scope)
+    if name_contains:
+        policies = policies.filter(policy_name__icontains=name_contains)
+    policies = with_usage(policies, ctx)
+    if policy_usage_filter == "PermissionsPolicy":
+        policies = policies.filter(attachment_count__gt=0)
+    elif policy_usage_filter == "PermissionsBoundary":
+        policies = policies.filter(permissions_boundary_usage_count__gt=0)
+    return paginate(policies.order_by("policy_name", "pk"), marker, max_items)
+
+
+@dataclass(frozen=True)
+class PolicyDetails:
+    """A policy's console page: GetPolicy's answer and the parts asked for (None: not asked for)."""
+
+    policy: ManagedPolicy
+    default_version: PolicyVersion | None = None
+    versions: list[PolicyVersion] | None = None
+    entities: EntitiesForPolicy | None = None
+    tags: list[tuple[str, str]] | None = None
+
+
+DETAIL_PARTS = ("document", "versions", "entities", "tags")
+
+
+def get_policy_details(
+    ctx: RequestContext, *, policy_arn: str, include: Iterable[str] = (), entities_marker: str | None = None
+) -> PolicyDetails:
+    """GetPolicy, and as asked: the default version (GetPolicyVersion), the versions
+    (ListPolicyVersions), one page of the entities it is attached to (ListEntitiesForPolicy; its uses
+    as a permissions boundary are only counted), the tags (ListPolicyTags). A constant number of queries."""
+    parts = set(include)
+    if not parts <= set(DETAIL_PARTS):
+        raise ValueError(f"include names parts of {DETAIL_PARTS}, not {sorted(parts - set(DETAIL_PARTS))}")
+    policy = get_policy(ctx, policy_arn=policy_arn)
+    return PolicyDetails(
+        policy,
+        default_version=(
+            get_policy_version(ctx, policy_arn=policy.arn, version_id=policy.default_version_id)
+            if "document" in parts
+            else None
+        ),
+        versions=list_policy_versions(ctx, policy_arn=policy.arn).items if "versions" in parts else None,
+        entities=(
+            list_entities_for_policy(
+                ctx, policy_arn=policy.arn, policy_usage_filter="PermissionsPolicy", marker=entities_marker
+            )
+            if "entities" in parts
+            else None
+        ),
+        tags=list_policy_tags(ctx, policy_arn=policy.arn).items if "tags" in parts else None,
+    )
+
+
+def formatted_document(document: str) -> str:
+    """A document as the console shows it: JSON with four-space indents, in the order written (the
+    text as stored when it does not read as plain JSON)."""
+    try:
+        return json.dumps(json.loads(document), indent=4, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return document
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One row of a side-by-side comparison; a side without a line has number None."""
+
+    change: str  # "equal" | "changed" | "removed" | "added"
+    old_number: int | None
+    old_text: str
+    new_number: int | None
+    new_text: str
+
+
+@dataclass(frozen=True)
+class VersionComparison:
+    policy: ManagedPolicy
+    old: PolicyVersion
+    new: PolicyVersion
+    lines: list[DiffLine]
+
+    @property
+    def identical(self) -> bool:
+        return all(line.change == "equal" for line in self.lines)
+
+
+def _diff_lines(old: list[str], new: list[str]) -> list[DiffLine]:
+    rows: list[DiffLine] = []
+    for change, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if change == "equal":
+            pairs = zip(range(i1, i2), range(j1, j2), strict=True)
+            rows += [DiffLine("equal", i + 1, old[i], j + 1, new[j]) for i, j in pairs]
+            continue
+        for i, j in zip_longest(range(i1, i2), range(j1, j2)):
+            kind = "changed" if i is not None and j is not None else ("removed" if j is None else "added")
+            rows.append(
+                DiffLine(
+                    kind,
+                    None if i is None else i + 1,
+                    "" if i is None else old[i],
+                    None if j is None else j + 1,
+                    "" if j is None else new[j],
+                )
+            )
+    return rows
+
+
+def compare_policy_versions(
+    ctx: RequestContext, *, policy_arn: str, version_id: str, other_version_id: str
+) -> VersionComparison:
+    """Two versions' documents, formatted and compared line by line (GetPolicy, GetPolicyVersion)."""
+    policy = get_policy(ctx, policy_arn=policy_arn)
+    old = get_policy_version(ctx, policy_arn=policy.arn, version_id=version_id)
+    new = get_policy_version(ctx, policy_arn=policy.arn, version_id=other_version_id)
+    lines = _diff_lines(
+        formatted_document(old.document).splitlines(), formatted_document(new.document).splitlines()
+    )
+    return VersionComparison(policy, old, new, lines)
+
+
+# What the console's Delete takes with it (policies.services.delete_policy_and_dependents).
+
+
+def attached_entities(policy: ManagedPolicy, account: models.Model) -> list[tuple[str, models.Model]]:
+    """("User" | "Group" | "Role", entity) for each of the account's entities the policy is attached
+    to: users, groups, then roles, each by name; three queries."""
+    found: list[tuple[str, models.Model]] = []
+    for kind, attachment, field in [
+        ("User", UserPolicyAttachment, "user"),
+        ("Group", GroupPolicyAttachment, "group"),
+        ("Role", RolePolicyAttachment, "role"),
+    ]:
+        entities = (
+            _entity_model(attachment, field)
+            .objects.select_related("account")
+            .filter(pk__in=attachment.objects.filter(policy=policy).values(field), account=account)
+            .order_by(f"{field}_name", "pk")
+        )
+        found += [(kind, entity) for entity in entities]
+    return found
+
+
+def boundary_entities(policy: ManagedPolicy, account: models.Model) -> list[tuple[str, models.Model]]:
+    """("User" | "Role", entity) whose permissions boundary the policy is; two queries."""
+    found: list[tuple[str, models.Model]] = []
+    for kind, attachment, field in [
+        ("User", UserPolicyAttachment, "user"),
+        ("Role", RolePolicyAttachment, "role"),
+    ]:
+        entities = (
+            _entity_model(attachment, field)
+            .objects.select_related("account")
+            .filter(permissions_boundary=policy, account=account)
+            .order_by(f"{field}_name", "pk")
+        )
+        found += [(kind, entity) for entity in entities]
+    return found
+
+
+@dataclass(frozen=True)
+class PolicyDependents:
+    """What the console removes before deleting a policy, and what stops it."""
+
+    policy: ManagedPolicy
+    attached_to: list[tuple[str, models.Model]]  # detached first
+    versions: list[PolicyVersion]  # the non-default versions, deleted first (oldest first)
+    boundary_of: list[tuple[str, models.Model]]  # while any, DeletePolicy is a DeleteConflict
+
+    @property
+    def deletable(self) -> bool:
+        return self.policy.account_id is not None and not self.boundary_of
+
+
+def get_policy_dependents(ctx: RequestContext, *, policy_arn: str) -> PolicyDependents:
+    """Everything that goes with the policy when the console deletes it: GetPolicy,
+    ListEntitiesForPolicy and ListPolicyVersions; a constant number of queries."""
+    policy = get_policy(ctx, policy_arn=policy_arn)
+    authorize_on_policy(ctx, "iam:ListEntitiesForPolicy", policy)
+    authorize_on_policy(ctx, "iam:ListPolicyVersions", policy)
+    versions = list(PolicyVersion.objects.filter(policy=policy, is_default=False).order_by("created", "pk"))
+    return PolicyDependents(
+        policy,
+        attached_to=attached_entities(policy, ctx.account),
+        versions=versions,
+        boundary_of=boundary_entities(policy, ctx.account),
+    )
+
+
+# Access Analyzer's ValidatePolicy, for the console's policy editor.
+
+POLICY_TYPES = {"IDENTITY_POLICY": "identity", "RESOURCE_POLICY": "resource"}
+TRUST_POLICY_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"
+_NOT_ALLOWED_CHARACTER = re.compile(r"[^\t\n\r\u0020-\u00FF]")
+
+
+def _invalid_character(document: str) -> Finding | None:
+    """The first character IAM's policyDocument pattern refuses (a curly quote pasted from a word
+    processor, say), located: saving would be a ValidationError that does not say where."""
+    found = _NOT_ALLOWED_CHARACTER.search(document)
+    if found is None:
+        return None
+    offset = found.start()
+    line = document.count("\n", 0, offset) + 1
+    column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+    char = found.group()
+    return Finding(
+        "ERROR",
+        "INVALID_CHARACTER",
+        "Invalid character",
+        f"The character {char!r} (U+{ord(char):04X}) is not allowed in a policy document: use only "
+        "tab, line feed, carriage return and the characters U+0020 to U+00FF.",
+        (),
+        line,
+        column,
+    )
+
+
+def validate_policy_document(
+    ctx: RequestContext,
+    *,
+    policy_document: str,
+    policy_type: str = "IDENTITY_POLICY",
+    validate_policy_resource_type: str | None = None,
+) -> list[Finding]:
+    """ValidatePolicy (IAM Access Analyzer): the engine's findings, errors first, then security
+    warnings, warnings and suggestions in document order, each with its line and column.
+
+    Not authorized: it reads nothing of the account, only the text it is given, and the console's
+    editor calls it at every pause in typing (each denial would be an audit event).
+    """
+    _check_choice(policy_type, "policyType", tuple(POLICY_TYPES))
+    kind = POLICY_TYPES[policy_type]
+    if validate_policy_resource_type is not None:
+        _check_choice(
+            validate_policy_resource_type, "validatePolicyResourceType", (TRUST_POLICY_RESOURCE_TYPE,)
+        )
+        if policy_type != "RESOURCE_POLICY":
+            raise InvalidInputError(
+                f"validatePolicyResourceType {validate_policy_resource_type} applies only to "
+                "policyType RESOURCE_POLICY."
+            )
+        kind = "trust"
+    if not isinstance(policy_document, str):
+        raise validation_error(policy_document, "policyDocument", "not be null")
+    if len(policy_document) > MAX_DOCUMENT_LENGTH:
+        raise validation_error(
+            "…", "policyDocument", f"have length less than or equal to {MAX_DOCUMENT_LENGTH}"
+        )
+    findings = lint_policy(policy_document, kind=kind)
+    invalid = _invalid_character(policy_document)
+    if invalid is None:
+        return findings
+    errors = [f for f in findings if f.severity == "ERROR"]
+    return [*errors, invalid, *findings[len(errors) :]]

@@ -1,5 +1,6 @@
 """Managed policy writes: CreatePolicy, DeletePolicy, CreatePolicyVersion, DeletePolicyVersion,
-SetDefaultPolicyVersion, TagPolicy, UntagPolicy.
+SetDefaultPolicyVersion, TagPolicy, UntagPolicy; and the console's Delete, which detaches the policy
+and deletes its other versions first.
 
 A version's document never changes once stored. Which version is the default decides what every
 attached principal may do, so a write that changes it bumps the account's authorization generation
@@ -10,8 +11,10 @@ the same version id. AWS managed policies (account NULL) can be read and attache
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from accounts import audit
-from accounts.authz import authorize, bump_generation
+from accounts.authz import authorize, bump_generation, resource_tag_context
 from accounts.context import RequestContext
 from iam_portal import validation
 from iam_portal.errors import (
@@ -33,7 +36,9 @@ from .models import (
     UserPolicyAttachment,
 )
 from .selectors import (
+    attached_entities,
     authorize_on_policy,
+    boundary_entities,
     check_policy_arn,
     check_policy_path,
     check_version_id,
@@ -273,3 +278,80 @@ def untag_policy(ctx: RequestContext, *, policy_arn: str, tag_keys: list[str]) -
         locked = _lock(policy)
         locked.tags = validation.remove_tags(locked.tags, keys)
         locked.save(update_fields=["tags"])
+
+
+_ATTACHMENTS = {"User": UserPolicyAttachment, "Group": GroupPolicyAttachment, "Role": RolePolicyAttachment}
+
+
+@dataclass(frozen=True)
+class DeletedPolicy:
+    """What the console's Delete removed: the entities detached and the versions deleted first."""
+
+    policy_arn: str
+    detached_from: list[tuple[str, str]]  # ("User" | "Group" | "Role", name)
+    deleted_versions: list[str]
+
+
+def delete_policy_and_dependents(ctx: RequestContext, *, policy_arn: str) -> DeletedPolicy:
+    """The console's Delete: DetachUserPolicy / DetachGroupPolicy / DetachRolePolicy from every entity,
+    DeletePolicyVersion of every non-default version, then DeletePolicy; one transaction.
+
+    Each step is authorized (all before anything changes) and audited as its own action. A policy used
+    as a permissions boundary is not deleted (DeleteConflict): removing a boundary widens what a user
+    or role may do, which a delete confirmation should not do silently.
+    """
+    check_policy_arn(policy_arn)
+    policy = policy_by_arn(ctx, policy_arn)
+    customer_managed = policy.account_id is not None  # AWS managed: DeletePolicy alone, refused below
+    attached = attached_entities(policy, ctx.account) if customer_managed else []
+    versions = (
+        PolicyVersion.objects.filter(policy=policy, is_default=False).count() if customer_managed else 0
+    )
+    # In the order the console sends the requests; outside the transaction: denials stay audited.
+    for kind, entity in attached:
+        tags = resource_tag_context(getattr(entity, "tags", None) or {})
+        authorize(ctx, f"iam:Detach{kind}Policy", entity.arn, {**tags, "iam:PolicyARN": policy.arn})
+    for _ in range(versions):
+        authorize_on_policy(ctx, "iam:DeletePolicyVersion", policy)
+    authorize_on_policy(ctx, "iam:DeletePolicy", policy)
+    with audit.write(ctx, "iam:DeletePolicy", policy.arn, policy_arn=policy_arn):
+        _refuse_aws_managed(policy)
+        # Locked: racing attaches (which reference the row) wait for us, then find the policy gone.
+        locked = _lock(policy)
+        if boundary_entities(locked, ctx.account):
+            raise DeleteConflictError("Cannot delete a policy attached to entities.")
+        now_attached = attached_entities(locked, ctx.account)
+        authorized = {(kind, entity.pk) for kind, entity in attached}
+        if any((kind, entity.pk) not in authorized for kind, entity in now_attached):
+            # Attached since the caller looked: that detach was neither authorized nor confirmed.
+            raise DeleteConflictError("Cannot delete a policy attached to entities.")
+        detached = []
+        for kind, entity in now_attached:
+            noun = kind.lower()
+            name = getattr(entity, f"{noun}_name")
+            _ATTACHMENTS[kind].objects.filter(**{noun: entity}, policy=locked).delete()
+            audit.record(
+                ctx,
+                f"iam:Detach{kind}Policy",
+                target=entity.arn,
+                **{f"{noun}_name": name, "policy_arn": policy.arn},
+            )
+            detached.append((kind, name))
+        deleted = list(
+            PolicyVersion.objects.filter(policy=locked, is_default=False)
+            .order_by("created", "pk")
+            .values_list("version_id", flat=True)
+        )
+        for version_id in deleted:
+            PolicyVersion.objects.filter(policy=locked, version_id=version_id).delete()
+            audit.record(
+                ctx,
+                "iam:DeletePolicyVersion",
+                target=policy.arn,
+                policy_arn=policy.arn,
+                version_id=version_id,
+            )
+        locked.delete()
+        if detached:
+            bump_generation(ctx.account)  # the principals it was attached to may now do less
+    return DeletedPolicy(policy.arn, detached, deleted)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.hashers import is_password_usable
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 
@@ -16,7 +18,7 @@ from policies.models import (
 from .. import quotas
 from ..authz import authorize
 from ..context import RequestContext
-from ..models import AccessKey, Account, Group, MFADevice, Role, User
+from ..models import AccessKey, Account, Group, MFADevice, PasswordPolicy, Role, User
 
 
 def list_account_aliases(
@@ -90,3 +92,32 @@ def get_account_summary(ctx: RequestContext) -> dict[str, int]:
         "GlobalEndpointTokenVersion": 1,
         **quotas.SUMMARY_QUOTAS,
     }
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What the console's Account settings page shows."""
+
+    account_id: str
+    password_policy: PasswordPolicy | None  # None: the account uses AWS's default policy
+    account_alias: str | None
+    require_root_mfa: bool
+
+
+def get_account_settings(ctx: RequestContext) -> AccountSettings:
+    """The console's Account settings: the password policy (as GetAccountPasswordPolicy, but None
+    instead of NoSuchEntity when the account has none), the alias and the root MFA requirement; one query.
+
+    Authorized as GetAccountPasswordPolicy (AllowUsersToChangePassword lets every IAM user read it);
+    the alias is public to the account's users anyway (it is in their sign-in URL).
+    """
+    # Read the row afresh, not ctx.account: another request may have changed the alias or the policy.
+    account = Account.objects.select_related("password_policy").get(pk=ctx.account.pk)
+    policy = getattr(account, "password_policy", None)  # reverse one-to-one: raises when absent
+    authorize(
+        ctx,
+        "iam:GetAccountPasswordPolicy",
+        "*",  # no resource type in IAM: always "*"
+        granted=policy is not None and policy.allow_users_to_change_password,
+    )
+    return AccountSettings(account.account_id, policy, account.alias, account.require_root_mfa)

@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from ..authz import is_allowed
 from ..context import RequestContext
 
+Check = tuple[str, str] | tuple[str, str, Mapping[str, object]]
 
-def allowed(ctx: RequestContext, checks: Mapping[str, tuple[str, str]]) -> dict[str, bool]:
-    """{name: whether the caller may perform the action on the resource} for {name: (action, arn)}."""
-    return {name: is_allowed(ctx, action, resource) for name, (action, resource) in checks.items()}
+
+def allowed(ctx: RequestContext, checks: Mapping[str, Check]) -> dict[str, bool]:
+    """{name: whether the caller may perform the action on the resource} for {name: (action, arn)},
+    or (action, arn, extra condition keys) where a policy may test them (aws:ResourceTag/*, …)."""
+    out = {}
+    for name, (action, resource, *extra) in checks.items():
+        out[name] = is_allowed(ctx, action, resource, dict(extra[0]) if extra else None)
+    return out

@@ -1,6 +1,12 @@
-"""IAM group writes: CreateGroup, UpdateGroup, DeleteGroup, AddUserToGroup, RemoveUserFromGroup."""
+"""IAM group writes: CreateGroup, UpdateGroup, DeleteGroup, AddUserToGroup, RemoveUserFromGroup;
+and what the console does in one go: create a group with members and policies, add or remove several
+users, attach several policies, delete a group with what hangs off it (each all or nothing).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from iam_portal import validation
 from iam_portal.errors import (
@@ -15,6 +21,8 @@ from .. import arns, audit, lookups, quotas
 from ..authz import authorize, bump_generation
 from ..context import RequestContext
 from ..models import Account, Group, GroupMembership, User, unique_id
+from . import policy_attachments
+from .steps import Step, run_all_or_nothing
 
 MAX_GROUPS_PER_ACCOUNT = quotas.GROUPS_QUOTA
 MAX_GROUPS_PER_USER = quotas.GROUPS_PER_USER_QUOTA
@@ -159,3 +167,172 @@ def remove_user_from_group(ctx: RequestContext, *, group_name: str, user_name: s
         if not removed:
             raise NoSuchEntityError(f"The user {user_name} is not a member of group {group_name}.")
         bump_generation(ctx.account)  # the group's policies no longer feed the user's permissions
+
+
+# What the console does in one go (all or nothing, each AWS action authorized and audited: steps.py).
+
+
+def _user_steps(
+    ctx: RequestContext, action: str, group_arn: str, group_name: str, user_names: Sequence[str]
+) -> list[Step]:
+    """AddUserToGroup / RemoveUserFromGroup steps, each user looked up (NoSuchEntity before anything
+    happens) and named once."""
+    run = add_user_to_group if action == "iam:AddUserToGroup" else remove_user_from_group
+    out, seen = [], set()
+    for name in user_names:
+        validation.name(name, "userName", USER_NAME_MAX)
+        user = lookups.user_by_name(ctx.account, name)
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        out.append(
+            Step(
+                action,
+                group_arn,
+                {},  # authorized on the group: the user is no part of the request's context
+                lambda user_name=user.user_name: run(ctx, group_name=group_name, user_name=user_name),
+                {"group_name": group_name, "user_name": user.user_name},
+            )
+        )
+    return out
+
+
+def _attach_steps(
+    ctx: RequestContext, group_arn: str, group_name: str, policy_arns: Sequence[str]
+) -> list[Step]:
+    """AttachGroupPolicy steps, each policy looked up (NoSuchEntity before anything happens) once."""
+    out, seen = [], set()
+    for arn in policy_arns:
+        policy_attachments.policy_arn(arn, "policyArn")
+        policy = lookups.managed_policy_by_arn(ctx.account, arn)
+        if policy.arn in seen:
+            continue
+        seen.add(policy.arn)
+        out.append(
+            Step(
+                "iam:AttachGroupPolicy",
+                group_arn,
+                {"iam:PolicyARN": policy.arn},
+                lambda policy_arn=policy.arn: policy_attachments.attach_group_policy(
+                    ctx, group_name=group_name, policy_arn=policy_arn
+                ),
+                {"group_name": group_name, "policy_arn": policy.arn},
+            )
+        )
+    return out
+
+
+def create_group_with_members(
+    ctx: RequestContext,
+    *,
+    group_name: str,
+    path: str = "/",
+    user_names: Sequence[str] = (),
+    policy_arns: Sequence[str] = (),
+) -> Group:
+    """The console's Create group: CreateGroup, then AddUserToGroup for each user and
+    AttachGroupPolicy for each policy; all or nothing."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    validation.path(path)
+    arn = arns.group(ctx.account.account_id, path, group_name)
+    steps = [
+        Step(
+            "iam:CreateGroup",
+            arn,
+            {},
+            lambda: create_group(ctx, group_name=group_name, path=path),
+            {"group_name": group_name, "path": path},
+        ),
+        *_user_steps(ctx, "iam:AddUserToGroup", arn, group_name, user_names),
+        *_attach_steps(ctx, arn, group_name, policy_arns),
+    ]
+    return run_all_or_nothing(ctx, steps)[0]  # type: ignore[return-value]
+
+
+def add_users_to_group(ctx: RequestContext, *, group_name: str, user_names: Sequence[str]) -> None:
+    """The console's Add users (Users tab): AddUserToGroup for each user; all or nothing."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    group = lookups.group_by_name(ctx.account, group_name)
+    run_all_or_nothing(ctx, _user_steps(ctx, "iam:AddUserToGroup", group.arn, group.group_name, user_names))
+
+
+def remove_users_from_group(ctx: RequestContext, *, group_name: str, user_names: Sequence[str]) -> None:
+    """The console's Remove users (Users tab): RemoveUserFromGroup for each user; all or nothing."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    group = lookups.group_by_name(ctx.account, group_name)
+    run_all_or_nothing(
+        ctx, _user_steps(ctx, "iam:RemoveUserFromGroup", group.arn, group.group_name, user_names)
+    )
+
+
+def attach_group_policies(ctx: RequestContext, *, group_name: str, policy_arns: Sequence[str]) -> None:
+    """The console's Attach policies (Permissions tab): AttachGroupPolicy for each; all or nothing."""
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    group = lookups.group_by_name(ctx.account, group_name)
+    run_all_or_nothing(ctx, _attach_steps(ctx, group.arn, group.group_name, policy_arns))
+
+
+@dataclass(frozen=True)
+class DeletedGroup:
+    """What the console's Delete removed before DeleteGroup."""
+
+    group_name: str
+    user_names: list[str]
+    policy_arns: list[str]  # detached (the policies themselves stay)
+    policy_names: list[str]  # inline policies deleted
+
+
+def delete_group_and_dependents(ctx: RequestContext, *, group_name: str) -> DeletedGroup:
+    """The console's Delete (id_groups_manage_delete): RemoveUserFromGroup for every member,
+    DetachGroupPolicy for every attached policy, DeleteGroupPolicy for every inline policy, then
+    DeleteGroup; all or nothing.
+
+    What is removed is what the caller confirmed: a member or policy added since makes DeleteGroup
+    fail with DeleteConflict (and nothing changes).
+    """
+    validation.name(group_name, "groupName", GROUP_NAME_MAX)
+    group = lookups.group_by_name(ctx.account, group_name)
+    name, arn = group.group_name, group.arn
+    members = list(
+        User.objects.filter(memberships__group=group)
+        .order_by("user_name")
+        .values_list("user_name", flat=True)
+    )
+    attached = list(
+        GroupPolicyAttachment.objects.filter(group=group)
+        .order_by("policy__policy_name")
+        .values_list("policy__arn", flat=True)
+    )
+    inline = list(
+        GroupPolicy.objects.filter(group=group).order_by("policy_name").values_list("policy_name", flat=True)
+    )
+    steps = _user_steps(ctx, "iam:RemoveUserFromGroup", arn, name, members)
+    steps += [
+        Step(
+            "iam:DetachGroupPolicy",
+            arn,
+            {"iam:PolicyARN": policy_arn},
+            lambda policy_arn=policy_arn: policy_attachments.detach_group_policy(
+                ctx, group_name=name, policy_arn=policy_arn
+            ),
+            {"group_name": name, "policy_arn": policy_arn},
+        )
+        for policy_arn in attached
+    ]
+    steps += [
+        Step(
+            "iam:DeleteGroupPolicy",
+            arn,
+            {},
+            lambda policy_name=policy_name: policy_attachments.delete_group_policy(
+                ctx, group_name=name, policy_name=policy_name
+            ),
+            {"group_name": name, "policy_name": policy_name},
+        )
+        for policy_name in inline
+    ]
+    steps.append(
+        Step("iam:DeleteGroup", arn, {}, lambda: delete_group(ctx, group_name=name), {"group_name": name})
+    )
+    run_all_or_nothing(ctx, steps)
+    return DeletedGroup(name, members, attached, inline)

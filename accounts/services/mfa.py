@@ -1,12 +1,15 @@
 """Virtual MFA device writes: CreateVirtualMFADevice, EnableMFADevice, ResyncMFADevice,
 DeactivateMFADevice, DeleteVirtualMFADevice, TagMFADevice, UntagMFADevice; the sign-in check of a code
-(`verify_code`), the console's enrollment device (`pending_device_for`) and the root user's recovery codes.
+(`verify_code`), the console's enrollment device (`pending_device_for`), the console's Assign MFA device
+wizard and Remove (`begin_mfa_enrollment`, `resume_mfa_enrollment`, `remove_mfa_device`) and the root
+user's recovery codes.
 
 Devices are RFC 6238 TOTP (SHA-1, 6 digits, 30-second steps) with a 20-byte seed from `secrets`. The
-seed is shown by CreateVirtualMFADevice (and again by `pending_device_for`, to the principal enrolling
-that very device), stored sealed (iam_portal/secretbox.py, context "mfa:<serial number>"), and never
-reaches an audit row, a log, a message or a repr; nor does a code or a recovery code. A code is
-accepted once: a device keeps the step of its last accepted code (last_t) and accepts only later ones.
+seed is shown by CreateVirtualMFADevice (and again by `pending_device_for` and `resume_mfa_enrollment`,
+to the principal enrolling that very device), stored sealed (iam_portal/secretbox.py, context
+"mfa:<serial number>"), and never reaches an audit row, a log, a message or a repr; nor does a code or
+a recovery code. A code is accepted once: a device keeps the step of its last accepted code (last_t)
+and accepts only later ones.
 MFA feeds no policy, so these writes leave the authorization generation alone.
 """
 
@@ -61,6 +64,7 @@ from ..selectors.mfa import (
     sealing_context,
     validate_serial_number,
 )
+from .steps import Step, run_all_or_nothing
 
 MAX_MFA_DEVICES_PER_USER = quotas.MFA_DEVICES_PER_USER
 MAX_VIRTUAL_MFA_DEVICES = quotas.USERS_QUOTA  # QUOTAS.md §2: virtual MFA devices per account = user quota
@@ -622,3 +626,71 @@ def use_recovery_code(user: User, code: str, *, ctx: RequestContext | None = Non
             error_code=InvalidAuthenticationCodeError.code,
         )
     return used is not None
+
+
+# The console's Assign MFA device wizard -------------------------------------------------------------
+
+
+def _enrollment_label(account: Account, device_name: str) -> str:
+    """The wizard's otpauth account name: "<device name>@<account alias or id>", as AWS's console."""
+    return f"{device_name}@{account.alias or account.account_id}"
+
+
+def begin_mfa_enrollment(ctx: RequestContext, *, virtual_mfa_device_name: str) -> NewVirtualMFADevice:
+    """The wizard's first step, CreateVirtualMFADevice (path "/"): a pending device and its seed.
+
+    The page keeps the serial number and enrollment_token() of the device (not its seed) to show it
+    again to the same session (resume_mfa_enrollment) until EnableMFADevice assigns it.
+    """
+    label = _enrollment_label(ctx.account, virtual_mfa_device_name)
+    return _create(ctx, virtual_mfa_device_name, "/", None, label)
+
+
+@sensitive_variables()
+def resume_mfa_enrollment(ctx: RequestContext, *, serial_number: str, token: str) -> NewVirtualMFADevice:
+    """The wizard's pending device again (a reload, a wrong code): only while it is unassigned, only
+    to the caller that created it and with the token its session kept, as pending_device_for does.
+    Anything else is NoSuchEntity: a seed is never shown to anyone who did not see it first."""
+    validate_serial_number(serial_number)
+    device = MFADevice.objects.filter(
+        account=ctx.account, serial_number=serial_number, user__isnull=True
+    ).first()
+    if (
+        device is None
+        or not isinstance(token, str)
+        or not hmac.compare_digest(enrollment_token(device).encode(), token.encode())
+        or not _created_by_caller(ctx, device)
+    ):
+        raise no_such_device(serial_number)
+    # Showing the seed again is creating the device again, as far as permissions go.
+    authorize(ctx, "iam:CreateVirtualMFADevice", device.serial_number)
+    return _presented(device, _seed_text(device), _enrollment_label(ctx.account, device.device_name))
+
+
+def remove_mfa_device(ctx: RequestContext, *, serial_number: str, user_name: str | None = None) -> None:
+    """The console's Remove: DeactivateMFADevice then DeleteVirtualMFADevice (the user's own device
+    without a name), all or nothing: a caller who may deactivate but not delete leaves no unassigned
+    device (with a seed someone knows) behind. Each action is audited as itself."""
+    validate_serial_number(serial_number)
+    user = mfa_user(ctx, user_name)
+    tags = device_tags(ctx, serial_number)  # NoSuchEntity for a device not in the account
+    audited = {"user_name": user_name, "serial_number": serial_number}
+    run_all_or_nothing(
+        ctx,
+        [
+            Step(
+                "iam:DeactivateMFADevice",
+                user.arn,
+                resource_tag_context(user.tags or {}),
+                lambda: deactivate_mfa_device(ctx, serial_number=serial_number, user_name=user_name),
+                audited,
+            ),
+            Step(
+                "iam:DeleteVirtualMFADevice",
+                serial_number,
+                resource_tag_context(tags),
+                lambda: delete_virtual_mfa_device(ctx, serial_number=serial_number),
+                {"serial_number": serial_number},
+            ),
+        ],
+    )

@@ -1,6 +1,12 @@
-"""IAM role writes: CreateRole, UpdateRole, UpdateAssumeRolePolicy, DeleteRole, TagRole, UntagRole."""
+"""IAM role writes: CreateRole, UpdateRole, UpdateAssumeRolePolicy, DeleteRole, TagRole, UntagRole;
+and what the console does in one go: create a role with its permissions policies, attach several
+policies, delete a role with its policies (each all or nothing).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from iam_portal import validation
 from iam_portal.errors import (
@@ -10,12 +16,14 @@ from iam_portal.errors import (
     NoSuchEntityError,
 )
 from policies.documents import check_document
-from policies.models import RolePolicy, RolePolicyAttachment
+from policies.models import ManagedPolicy, RolePolicy, RolePolicyAttachment
 
 from .. import arns, audit, lookups, quotas
 from ..authz import authorize, bump_generation, creation_context, resource_tag_context
 from ..context import RequestContext
 from ..models import Account, Role, unique_id
+from . import policy_attachments
+from .steps import Step, run_all_or_nothing
 
 MAX_ROLES_PER_ACCOUNT = quotas.ROLES_QUOTA
 ROLE_NAME_MAX = 64
@@ -48,6 +56,29 @@ def _lock(role: Role) -> Role:
     return locked
 
 
+def _check_new_role(
+    ctx: RequestContext,
+    role_name: str,
+    document: str,
+    path: str,
+    description: str | None,
+    max_session_duration: int | None,
+    tags: list[dict] | None,
+    permissions_boundary: str | None,
+) -> tuple[int, dict[str, str], ManagedPolicy | None]:
+    """CreateRole's members, checked in the model's order; the duration, tag values and boundary."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    validation.path(path)
+    _trust_policy(document, "assumeRolePolicyDocument")
+    if description is not None:
+        validation.description(description, pattern=validation.ROLE_DESCRIPTION)
+    duration = MIN_SESSION_DURATION if max_session_duration is None else max_session_duration
+    validation.integer(duration, "maxSessionDuration", SESSION_DURATION_RANGE)
+    tag_values = validation.tags(tags or [])
+    boundary = lookups.boundary_by_arn(ctx.account, permissions_boundary) if permissions_boundary else None
+    return duration, tag_values, boundary
+
+
 def create_role(
     ctx: RequestContext,
     *,
@@ -60,15 +91,10 @@ def create_role(
     tags: list[dict] | None = None,
 ) -> Role:
     """CreateRole. The trust policy says who may assume the role; a new role can do nothing."""
-    validation.name(role_name, "roleName", ROLE_NAME_MAX)
-    validation.path(path)
-    _trust_policy(assume_role_policy_document, "assumeRolePolicyDocument")
-    if description is not None:
-        validation.description(description, pattern=validation.ROLE_DESCRIPTION)
-    duration = MIN_SESSION_DURATION if max_session_duration is None else max_session_duration
-    validation.integer(duration, "maxSessionDuration", SESSION_DURATION_RANGE)
-    tag_values = validation.tags(tags or [])
-    boundary = lookups.boundary_by_arn(ctx.account, permissions_boundary) if permissions_boundary else None
+    duration, tag_values, boundary = _check_new_role(
+        ctx, role_name, assume_role_policy_document, path, description, max_session_duration, tags,
+        permissions_boundary,
+    )  # fmt: skip
     arn = arns.role(ctx.account.account_id, path, role_name)
     extra = creation_context(tag_values, boundary)
     authorize(ctx, "iam:CreateRole", arn, extra)
@@ -211,3 +237,138 @@ def untag_role(ctx: RequestContext, *, role_name: str, tag_keys: list[str]) -> R
         role.tags = validation.remove_tags(_lock(role).tags, keys)
         role.save(update_fields=["tags"])
     return role
+
+
+# What the console does in one go (all or nothing, each AWS action authorized and audited: steps.py).
+
+
+def _attach_steps(
+    ctx: RequestContext, role_arn: str, role_name: str, role_tags: dict[str, str], policy_arns: Sequence[str]
+) -> list[Step]:
+    """AttachRolePolicy steps, each policy looked up (NoSuchEntity before anything happens) once."""
+    out, seen = [], set()
+    for arn in policy_arns:
+        policy_attachments.policy_arn(arn, "policyArn")
+        policy = lookups.managed_policy_by_arn(ctx.account, arn)
+        if policy.arn in seen:
+            continue
+        seen.add(policy.arn)
+        out.append(
+            Step(
+                "iam:AttachRolePolicy",
+                role_arn,
+                {**resource_tag_context(role_tags), "iam:PolicyARN": policy.arn},
+                lambda policy_arn=policy.arn: policy_attachments.attach_role_policy(
+                    ctx, role_name=role_name, policy_arn=policy_arn
+                ),
+                {"role_name": role_name, "policy_arn": policy.arn},
+            )
+        )
+    return out
+
+
+def create_role_with_policies(
+    ctx: RequestContext,
+    *,
+    role_name: str,
+    assume_role_policy_document: str,
+    path: str = "/",
+    description: str | None = None,
+    max_session_duration: int | None = None,
+    permissions_boundary: str | None = None,
+    tags: list[dict] | None = None,
+    policy_arns: Sequence[str] = (),
+) -> Role:
+    """The console's Create role: CreateRole (with its trust policy, boundary and tags), then
+    AttachRolePolicy for each permissions policy; all or nothing."""
+    # Checked before anything is authorized, as CreateRole does: a bad request is no audited attempt.
+    _, tag_values, boundary = _check_new_role(
+        ctx, role_name, assume_role_policy_document, path, description, max_session_duration, tags,
+        permissions_boundary,
+    )  # fmt: skip
+    arn = arns.role(ctx.account.account_id, path, role_name)
+    steps = [
+        Step(
+            "iam:CreateRole",
+            arn,
+            creation_context(tag_values, boundary),
+            lambda: create_role(
+                ctx,
+                role_name=role_name,
+                assume_role_policy_document=assume_role_policy_document,
+                path=path,
+                description=description,
+                max_session_duration=max_session_duration,
+                permissions_boundary=permissions_boundary,
+                tags=tags,
+            ),
+            {"role_name": role_name, "path": path},
+        ),
+        *_attach_steps(ctx, arn, role_name, tag_values, policy_arns),
+    ]
+    return run_all_or_nothing(ctx, steps)[0]  # type: ignore[return-value]
+
+
+def attach_role_policies(ctx: RequestContext, *, role_name: str, policy_arns: Sequence[str]) -> None:
+    """The console's Add permissions → Attach policies: AttachRolePolicy for each; all or nothing."""
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    role = lookups.role_by_name(ctx.account, role_name)
+    run_all_or_nothing(ctx, _attach_steps(ctx, role.arn, role.role_name, role.tags, policy_arns))
+
+
+@dataclass(frozen=True)
+class DeletedRole:
+    """What the console's Delete removed before DeleteRole."""
+
+    role_name: str
+    policy_names: list[str]  # inline policies deleted
+    policy_arns: list[str]  # detached (the policies themselves stay)
+
+
+def delete_role_and_dependents(ctx: RequestContext, *, role_name: str) -> DeletedRole:
+    """The console's Delete: DeleteRolePolicy for every inline policy, DetachRolePolicy for every
+    attached policy, then DeleteRole; all or nothing.
+
+    What is removed is what the caller confirmed: a policy added since makes DeleteRole fail with
+    DeleteConflict (and nothing changes).
+    """
+    validation.name(role_name, "roleName", ROLE_NAME_MAX)
+    role = lookups.role_by_name(ctx.account, role_name)
+    name, arn, tags = role.role_name, role.arn, resource_tag_context(role.tags)
+    inline = list(
+        RolePolicy.objects.filter(role=role).order_by("policy_name").values_list("policy_name", flat=True)
+    )
+    attached = list(
+        RolePolicyAttachment.objects.filter(role=role)
+        .order_by("policy__policy_name")
+        .values_list("policy__arn", flat=True)
+    )
+    steps = [
+        Step(
+            "iam:DeleteRolePolicy",
+            arn,
+            tags,
+            lambda policy_name=policy_name: policy_attachments.delete_role_policy(
+                ctx, role_name=name, policy_name=policy_name
+            ),
+            {"role_name": name, "policy_name": policy_name},
+        )
+        for policy_name in inline
+    ]
+    steps += [
+        Step(
+            "iam:DetachRolePolicy",
+            arn,
+            {**tags, "iam:PolicyARN": policy_arn},
+            lambda policy_arn=policy_arn: policy_attachments.detach_role_policy(
+                ctx, role_name=name, policy_arn=policy_arn
+            ),
+            {"role_name": name, "policy_arn": policy_arn},
+        )
+        for policy_arn in attached
+    ]
+    steps.append(
+        Step("iam:DeleteRole", arn, tags, lambda: delete_role(ctx, role_name=name), {"role_name": name})
+    )
+    run_all_or_nothing(ctx, steps)
+    return DeletedRole(name, inline, attached)

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from accounts.context import CONSOLE, RequestContext
-from accounts.selectors.permissions import allowed
+from accounts.selectors.permissions import Check, allowed
 from iam_portal.errors import IamError
 
 MFA_AT = "iam_mfa_at"  # session key: ISO time the signed-in user passed MFA (absent: no MFA)
@@ -61,13 +61,14 @@ class ConsoleView(View):
                 f"{reverse(self.sign_in_url)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
             )
         self.ctx = request_context(request)
+        request.iam_ctx = self.ctx  # the sidebar reuses it (and its memo: one generation read a request)
         try:
             return super().dispatch(request, *args, **kwargs)
         except IamError as exc:  # a form view shows errors on its form; anything else lands here
             return error_page(request, exc)
 
-    def may(self, **checks: tuple[str, str]) -> dict[str, bool]:
-        """Which controls to offer: {name: allowed} for name=(action, resource ARN)."""
+    def may(self, **checks: Check) -> dict[str, bool]:
+        """Which controls to offer: {name: allowed} for name=(action, resource ARN[, condition keys])."""
         return allowed(self.ctx, checks)
 
     def render(

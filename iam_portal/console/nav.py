@@ -28,7 +28,7 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         return {}
     from . import request_context  # the package's; imported here to keep this module light
 
-    ctx = request_context(request)
+    ctx = getattr(request, "iam_ctx", None) or request_context(request)
     account_id = ctx.account.account_id
     checks = {
         url_name: (action, arns.all_in(account_id, kind) if kind else "*")

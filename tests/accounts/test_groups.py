@@ -15,10 +15,12 @@ from iam_portal.errors import (
     AccessDeniedError,
     DeleteConflictError,
     EntityAlreadyExistsError,
+    InvalidInputError,
     LimitExceededError,
     NoSuchEntityError,
     ValidationError,
 )
+from policies.models import GroupPolicy, GroupPolicyAttachment, ManagedPolicy
 from tests import factories as f
 from tests.factories import denial, events, generation
 
@@ -606,3 +608,346 @@ def test_concurrent_adds_of_one_user_stop_at_ten_groups():
     assert GroupMembership.objects.filter(user__user_name="racer").count() == 10
     assert sorted(events("iam:AddUserToGroup")) == [("failed", "LimitExceeded")] * 10 + [("success", "")] * 10
     assert generation(ctx) == before + 10
+
+
+# What the console does in one go ------------------------------------------------------------------
+
+S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+class Trail:
+    """The audit trail from a mark on: (action, outcome, error code), oldest first."""
+
+    def __init__(self) -> None:
+        self.mark()
+
+    def mark(self) -> None:
+        self.since = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def __call__(self) -> list[tuple[str, str, str]]:
+        rows = AuditEvent.objects.filter(id__gt=self.since).order_by("id")
+        return list(rows.values_list("action", "outcome", "error_code"))
+
+
+@pytest.fixture
+def trail() -> Trail:
+    """Marked after the test's other fixtures (list it last), so their writes are not in it."""
+    return Trail()
+
+
+@pytest.fixture
+def devs(ctx):
+    """Developers: members alice and bob, AmazonS3ReadOnlyAccess attached, inline ReadLogs."""
+    group = groups.create_group(ctx, group_name="Developers")
+    for name in ("alice", "bob"):
+        users.create_user(ctx, user_name=name)
+        groups.add_user_to_group(ctx, group_name="Developers", user_name=name)
+    f.attach_to_group(group, ManagedPolicy.objects.get(arn=S3_READ))
+    f.put_group_policy(group, "ReadLogs", f.allow("logs:Get*"))
+    return group
+
+
+class CreateGroupWithMembersTests:
+    def test_creates_the_group_adds_users_and_attaches_policies_audited_in_order(self, ctx, acct, trail):
+        users.create_user(ctx, user_name="dana")
+        users.create_user(ctx, user_name="erin")
+        before = generation(ctx)
+        group = groups.create_group_with_members(
+            ctx,
+            group_name="Admins",
+            path="/ops/",
+            user_names=["dana", "ERIN", "dana"],
+            policy_arns=[ADMIN, ADMIN],
+        )
+        assert group.arn == f"arn:aws:iam::{acct}:group/ops/Admins"
+        assert sorted(group.users.values_list("user_name", flat=True)) == ["dana", "erin"]
+        assert list(
+            GroupPolicyAttachment.objects.filter(group=group).values_list("policy__arn", flat=True)
+        ) == [ADMIN]
+        assert trail()[-4:] == [
+            ("iam:CreateGroup", "success", ""),
+            ("iam:AddUserToGroup", "success", ""),
+            ("iam:AddUserToGroup", "success", ""),
+            ("iam:AttachGroupPolicy", "success", ""),
+        ]
+        added = AuditEvent.objects.filter(action="iam:AddUserToGroup").values_list("parameters", flat=True)
+        assert [p["user_name"] for p in added] == ["dana", "erin"]  # each named once, as stored
+        assert generation(ctx) == before + 3
+
+    def test_just_a_group(self, ctx):
+        group = groups.create_group_with_members(ctx, group_name="Empty")
+        assert (group.users.count(), GroupPolicyAttachment.objects.count()) == (0, 0)
+        assert events("iam:CreateGroup") == [("success", "")]
+
+    def test_unknown_users_and_policies_fail_before_anything_happens(self, ctx, trail):
+        with pytest.raises(NoSuchEntityError, match="^The user with name ghost cannot be found.$"):
+            groups.create_group_with_members(ctx, group_name="devs", user_names=["ghost"])
+        with pytest.raises(NoSuchEntityError, match="^Policy arn:aws:iam::aws:policy/Nope does not exist"):
+            groups.create_group_with_members(
+                ctx, group_name="devs", policy_arns=["arn:aws:iam::aws:policy/Nope"]
+            )
+        with pytest.raises(ValidationError, match="at 'groupName' failed"):
+            groups.create_group_with_members(ctx, group_name="bad name")
+        assert not Group.objects.exists() and trail() == []
+
+    def test_each_underlying_action_is_authorized_before_anything_is_written(self, ctx, acct, trail):
+        admin = users.create_user(ctx, user_name="admin")
+        users.create_user(ctx, user_name="dana")
+        f.put_user_policy(admin, "p", f.allow(["iam:CreateGroup", "iam:AddUserToGroup"]))
+        with pytest.raises(AccessDeniedError) as caught:
+            groups.create_group_with_members(
+                f.context_for(admin), group_name="devs", user_names=["dana"], policy_arns=[ADMIN]
+            )
+        assert caught.value.message == denial(
+            acct, "admin", "iam:AttachGroupPolicy", f"arn:aws:iam::{acct}:group/devs"
+        )
+        assert not Group.objects.exists()
+        assert [a for a in trail() if a[0] != "iam:CreateUser"] == [
+            ("iam:AttachGroupPolicy", "denied", "AccessDenied")
+        ]
+
+    def test_the_policy_arn_is_in_the_attach_requests_context(self, ctx, acct):
+        admin = users.create_user(ctx, user_name="admin")
+        f.put_user_policy(
+            admin,
+            "p",
+            f.allow("iam:CreateGroup"),
+            f.allow("iam:AttachGroupPolicy", Condition={"ArnEquals": {"iam:PolicyARN": S3_READ}}),
+        )
+        admin_ctx = f.context_for(admin)
+        groups.create_group_with_members(admin_ctx, group_name="readers", policy_arns=[S3_READ])
+        with pytest.raises(AccessDeniedError):
+            groups.create_group_with_members(admin_ctx, group_name="admins", policy_arns=[ADMIN])
+        assert list(Group.objects.values_list("group_name", flat=True)) == ["readers"]
+
+    def test_a_failing_step_undoes_the_others_and_is_audited_after_the_rollback(self, ctx, trail):
+        users.create_user(ctx, user_name="dana")
+        users.create_user(ctx, user_name="busy")
+        for i in range(10):
+            groups.create_group(ctx, group_name=f"g{i}")
+            groups.add_user_to_group(ctx, group_name=f"g{i}", user_name="busy")
+        before = generation(ctx)
+        trail.mark()
+        with pytest.raises(LimitExceededError, match="^Cannot exceed quota for GroupsPerUser: 10$"):
+            groups.create_group_with_members(
+                ctx, group_name="devs", user_names=["dana", "busy"], policy_arns=[ADMIN]
+            )
+        assert not Group.objects.filter(group_name="devs").exists()
+        assert not GroupMembership.objects.filter(user__user_name="dana").exists()
+        assert trail() == [("iam:AddUserToGroup", "failed", "LimitExceeded")]
+        assert AuditEvent.objects.last().parameters == {"group_name": "devs", "user_name": "busy"}
+        assert generation(ctx) == before
+
+    def test_a_taken_name_is_audited_as_create_group(self, ctx):
+        groups.create_group(ctx, group_name="devs")
+        with pytest.raises(EntityAlreadyExistsError, match="^Group with name DEVS already exists.$"):
+            groups.create_group_with_members(ctx, group_name="DEVS")
+        assert events("iam:CreateGroup") == [("success", ""), ("failed", "EntityAlreadyExists")]
+
+
+class AddAndRemoveUsersTests:
+    def test_add_several_users(self, ctx, devs, trail):
+        for name in ("carol", "dave"):
+            users.create_user(ctx, user_name=name)
+        groups.add_users_to_group(ctx, group_name="developers", user_names=["carol", "dave"])
+        assert devs.users.count() == 4
+        assert [a[0] for a in trail()][-2:] == ["iam:AddUserToGroup", "iam:AddUserToGroup"]
+
+    def test_adding_is_all_or_nothing(self, ctx, devs):
+        users.create_user(ctx, user_name="carol")
+        users.create_user(ctx, user_name="busy")
+        for i in range(10):
+            groups.create_group(ctx, group_name=f"g{i}")
+            groups.add_user_to_group(ctx, group_name=f"g{i}", user_name="busy")
+        with pytest.raises(LimitExceededError):
+            groups.add_users_to_group(ctx, group_name="Developers", user_names=["carol", "busy"])
+        assert not devs.users.filter(user_name="carol").exists()
+
+    def test_remove_several_users(self, ctx, devs, trail):
+        groups.remove_users_from_group(ctx, group_name="Developers", user_names=["alice", "bob"])
+        assert devs.users.count() == 0
+        assert trail() == [("iam:RemoveUserFromGroup", "success", "")] * 2
+
+    def test_removing_a_non_member_removes_nobody(self, ctx, devs, trail):
+        users.create_user(ctx, user_name="carol")
+        with pytest.raises(NoSuchEntityError, match="^The user carol is not a member of group Developers.$"):
+            groups.remove_users_from_group(ctx, group_name="Developers", user_names=["alice", "carol"])
+        assert devs.users.count() == 2
+        assert [a for a in trail() if a[0] == "iam:RemoveUserFromGroup"] == [
+            ("iam:RemoveUserFromGroup", "failed", "NoSuchEntity")
+        ]
+
+    def test_a_user_without_rights_is_denied_on_the_group(self, ctx, acct, devs):
+        carol = users.create_user(ctx, user_name="carol")
+        with pytest.raises(AccessDeniedError) as caught:
+            groups.add_users_to_group(f.context_for(carol), group_name="Developers", user_names=["carol"])
+        assert caught.value.message == denial(acct, "carol", "iam:AddUserToGroup", devs.arn)
+        with pytest.raises(AccessDeniedError):
+            groups.remove_users_from_group(
+                f.context_for(carol), group_name="Developers", user_names=["alice"]
+            )
+        assert devs.users.count() == 2
+
+
+class AttachGroupPoliciesTests:
+    def test_attaches_each_once(self, ctx, devs, trail):
+        groups.attach_group_policies(ctx, group_name="Developers", policy_arns=[ADMIN, ADMIN, S3_READ])
+        assert GroupPolicyAttachment.objects.filter(group=devs).count() == 2
+        assert [a[0] for a in trail()] == ["iam:AttachGroupPolicy", "iam:AttachGroupPolicy"]
+
+    def test_past_the_quota_nothing_is_attached(self, ctx, devs, trail):
+        for i in range(9):
+            f.attach_to_group(devs, f.managed_policy(ctx.account, f"p{i}", f.allow("s3:GetObject")))
+        with pytest.raises(LimitExceededError, match="^Cannot exceed quota for PoliciesPerGroup: 10$"):
+            groups.attach_group_policies(
+                ctx, group_name="Developers", policy_arns=[ADMIN, "arn:aws:iam::aws:policy/IAMReadOnlyAccess"]
+            )
+        assert GroupPolicyAttachment.objects.filter(group=devs).count() == 10
+        assert trail()[-1] == ("iam:AttachGroupPolicy", "failed", "LimitExceeded")
+
+    def test_a_bad_arn_is_invalid_input(self, ctx, devs):
+        with pytest.raises(InvalidInputError, match="^ARN not-an-arn-at-all-really is not valid.$"):
+            groups.attach_group_policies(
+                ctx, group_name="Developers", policy_arns=["not-an-arn-at-all-really"]
+            )
+
+
+class DeleteGroupAndDependentsTests:
+    def test_removes_members_detaches_and_deletes_policies_then_the_group(self, ctx, devs, trail):
+        before = generation(ctx)
+        deleted = groups.delete_group_and_dependents(ctx, group_name="developers")
+        assert deleted == groups.DeletedGroup("Developers", ["alice", "bob"], [S3_READ], ["ReadLogs"])
+        assert not Group.objects.exists() and not GroupPolicy.objects.exists()
+        assert not GroupPolicyAttachment.objects.exists()
+        assert User.objects.filter(user_name__in=["alice", "bob"]).count() == 2
+        assert ManagedPolicy.objects.filter(arn=S3_READ).exists()
+        assert trail() == [
+            ("iam:RemoveUserFromGroup", "success", ""),
+            ("iam:RemoveUserFromGroup", "success", ""),
+            ("iam:DetachGroupPolicy", "success", ""),
+            ("iam:DeleteGroupPolicy", "success", ""),
+            ("iam:DeleteGroup", "success", ""),
+        ]
+        assert generation(ctx) > before
+
+    def test_an_empty_group_is_just_deleted(self, ctx):
+        groups.create_group(ctx, group_name="empty")
+        assert groups.delete_group_and_dependents(ctx, group_name="empty") == groups.DeletedGroup(
+            "empty", [], [], []
+        )
+        assert events("iam:DeleteGroup") == [("success", "")]
+
+    def test_every_step_is_authorized_before_anything_changes(self, ctx, acct, devs, trail):
+        admin = users.create_user(ctx, user_name="admin")
+        f.put_user_policy(
+            admin, "p", f.allow(["iam:RemoveUserFromGroup", "iam:DetachGroupPolicy", "iam:DeleteGroup"])
+        )
+        with pytest.raises(AccessDeniedError) as caught:
+            groups.delete_group_and_dependents(f.context_for(admin), group_name="Developers")
+        assert caught.value.message == denial(acct, "admin", "iam:DeleteGroupPolicy", devs.arn)
+        assert devs.users.count() == 2 and GroupPolicyAttachment.objects.filter(group=devs).exists()
+        assert [a for a in trail() if a[0] != "iam:CreateUser"] == [
+            ("iam:DeleteGroupPolicy", "denied", "AccessDenied")
+        ]
+
+    def test_what_joined_after_the_confirmation_stops_the_delete(self, ctx, devs, monkeypatch, trail):
+        users.create_user(ctx, user_name="late")
+        run = groups.run_all_or_nothing
+
+        def late_member_then_run(ctx_, steps):
+            groups.add_user_to_group(ctx, group_name="Developers", user_name="late")
+            return run(ctx_, steps)
+
+        monkeypatch.setattr(groups, "run_all_or_nothing", late_member_then_run)
+        with pytest.raises(
+            DeleteConflictError, match="^Cannot delete entity, must remove users from group first.$"
+        ):
+            groups.delete_group_and_dependents(ctx, group_name="Developers")
+        assert sorted(devs.users.values_list("user_name", flat=True)) == ["alice", "bob", "late"]
+        assert GroupPolicy.objects.filter(group=devs).exists()
+        assert trail()[-1] == ("iam:DeleteGroup", "failed", "DeleteConflict")
+
+    def test_unknown_group(self, ctx):
+        with pytest.raises(NoSuchEntityError, match="^The group with name nope cannot be found.$"):
+            groups.delete_group_and_dependents(ctx, group_name="nope")
+
+
+class ConsoleGroupReadsTests:
+    def test_search_groups_with_counts(self, ctx, devs):
+        groups.create_group(ctx, group_name="Security")
+        listing = group_reads.search_groups(ctx, search="LOP")
+        assert listing.total == 1
+        [group] = listing.page.items
+        assert (
+            group.group_name,
+            group.user_count,
+            group.attached_policy_count,
+            group.inline_policy_count,
+        ) == (
+            "Developers",
+            2,
+            1,
+            1,
+        )
+        assert group_reads.search_groups(ctx).total == 2
+
+    def test_search_groups_costs_two_queries_whatever_the_number(self, ctx, django_assert_num_queries):
+        bulk_groups(ctx, "g", 250)
+        with django_assert_num_queries(2):
+            listing = group_reads.search_groups(ctx, max_items=100)
+        assert (len(listing.page.items), listing.total, listing.page.is_truncated) == (100, 250, True)
+
+    def test_search_groups_is_list_groups(self, ctx, acct):
+        bob = users.create_user(ctx, user_name="bob")
+        with pytest.raises(AccessDeniedError) as caught:
+            group_reads.search_groups(f.context_for(bob))
+        assert caught.value.message == denial(acct, "bob", "iam:ListGroups", f"arn:aws:iam::{acct}:group/")
+
+    def test_group_summary_leaves_out_what_the_caller_may_not_list(self, ctx, devs):
+        full = group_reads.group_summary(ctx, group_name="developers")
+        assert [u.user_name for u in full.users.items] == ["alice", "bob"]
+        assert [p.arn for p in full.attached] == [S3_READ] and full.inline == ["ReadLogs"]
+        peek = users.create_user(ctx, user_name="peek")
+        f.put_user_policy(peek, "p", f.allow("iam:GetGroup"))
+        partial = group_reads.group_summary(f.context_for(peek), group_name="Developers")
+        assert (partial.attached, partial.inline) == (None, None)
+        assert len(partial.users.items) == 2
+        assert not AuditEvent.objects.filter(outcome="denied").exists()  # nothing was attempted
+
+    def test_group_dependents_lists_everything_that_goes(self, ctx, devs):
+        found = group_reads.group_dependents(ctx, group_name="Developers")
+        assert (found.user_names, [p.arn for p in found.policies], found.inline) == (
+            ["alice", "bob"],
+            [S3_READ],
+            ["ReadLogs"],
+        )
+        peek = users.create_user(ctx, user_name="peek")
+        f.put_user_policy(peek, "p", f.allow("iam:GetGroup"))
+        with pytest.raises(AccessDeniedError):
+            group_reads.group_dependents(f.context_for(peek), group_name="Developers")
+
+    def test_group_choices_leave_out_members_and_attached_policies(self, ctx, devs):
+        users.create_user(ctx, user_name="carol")
+        choices = group_reads.group_choices(ctx, group_name="Developers")
+        assert [u.user_name for u in choices.users] == ["carol"]
+        assert S3_READ not in [p.arn for p in choices.policies] and ADMIN in [p.arn for p in choices.policies]
+        searched = group_reads.group_choices(ctx, user_search="AL", policy_search="admin")
+        assert [u.user_name for u in searched.users] == ["alice"]
+        assert [p.arn for p in searched.policies] == [ADMIN]
+
+    def test_group_choices_show_100_and_say_there_are_more(self, ctx):
+        bulk_users(ctx, "u", 101)
+        choices = group_reads.group_choices(ctx, policies=False)
+        assert (len(choices.users), choices.more_users, choices.policies) == (100, True, None)
+
+    def test_group_choices_are_none_when_the_caller_may_not_list(self, ctx):
+        bob = users.create_user(ctx, user_name="bob")
+        choices = group_reads.group_choices(f.context_for(bob))
+        assert (choices.users, choices.policies) == (None, None)
+
+    def test_group_inline_policy(self, ctx, devs):
+        found = group_reads.group_inline_policy(ctx, group_name="developers", policy_name="ReadLogs")
+        assert (found.group.pk, found.policy_document) == (devs.pk, f.document(f.allow("logs:Get*")))
+        with pytest.raises(NoSuchEntityError, match="^The group policy with name Nope cannot be found.$"):
+            group_reads.group_inline_policy(ctx, group_name="Developers", policy_name="Nope")

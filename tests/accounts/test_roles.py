@@ -11,7 +11,7 @@ from django.db import connection
 
 from accounts.models import Account, AuditEvent, Role, unique_id
 from accounts.selectors import roles as role_reads
-from accounts.services import roles, users
+from accounts.services import policy_attachments, roles, users
 from iam_portal.errors import (
     AccessDeniedError,
     DeleteConflictError,
@@ -961,3 +961,287 @@ class ListRoleTagsTests:
         assert role_reads.list_role_tags(bob_ctx, role_name="blue").items == [("team", "blue")]
         with pytest.raises(AccessDeniedError):
             role_reads.list_role_tags(bob_ctx, role_name="red")
+
+
+# What the console does in one go ------------------------------------------------------------------
+
+S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+class Trail:
+    """The audit trail from a mark on: (action, outcome, error code), oldest first."""
+
+    def __init__(self) -> None:
+        self.since = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def __call__(self) -> list[tuple[str, str, str]]:
+        rows = AuditEvent.objects.filter(id__gt=self.since).order_by("id")
+        return list(rows.values_list("action", "outcome", "error_code"))
+
+
+@pytest.fixture
+def trail() -> Trail:
+    """Marked after the test's other fixtures (list it last), so their writes are not in it."""
+    return Trail()
+
+
+@pytest.fixture
+def app(ctx):
+    """app: EC2's, tagged team=platform, with AmazonS3ReadOnlyAccess and an inline WriteLogs."""
+    role = make_role(ctx, "app", tags=[{"Key": "team", "Value": "platform"}])
+    policy_attachments.attach_role_policy(ctx, role_name="app", policy_arn=S3_READ)
+    policy_attachments.put_role_policy(
+        ctx, role_name="app", policy_name="WriteLogs", policy_document=f.document(f.allow("logs:*"))
+    )
+    return role
+
+
+class CreateRoleWithPoliciesTests:
+    def test_creates_the_role_then_attaches_audited_in_order(self, ctx, trail):
+        role = roles.create_role_with_policies(
+            ctx,
+            role_name="app",
+            assume_role_policy_document=EC2_TRUST,
+            description="d",
+            max_session_duration=7200,
+            permissions_boundary=ADMIN,
+            tags=[{"Key": "team", "Value": "platform"}],
+            policy_arns=[S3_READ, ADMIN, S3_READ],
+        )
+        assert (role.description, role.max_session_duration, role.tags) == ("d", 7200, {"team": "platform"})
+        assert role.permissions_boundary.arn == ADMIN
+        assert sorted(
+            RolePolicyAttachment.objects.filter(role=role).values_list("policy__arn", flat=True)
+        ) == [
+            ADMIN,
+            S3_READ,
+        ]
+        assert trail() == [
+            ("iam:CreateRole", "success", ""),
+            ("iam:AttachRolePolicy", "success", ""),
+            ("iam:AttachRolePolicy", "success", ""),
+        ]
+
+    def test_bad_requests_fail_before_any_authorization_or_audit(self, ctx, trail):
+        with pytest.raises(MalformedPolicyDocumentError, match=r"\(line 5, column 15"):
+            roles.create_role_with_policies(ctx, role_name="app", assume_role_policy_document=MALFORMED_TRUST)
+        with pytest.raises(ValidationError, match="at 'maxSessionDuration' failed"):
+            roles.create_role_with_policies(
+                ctx, role_name="app", assume_role_policy_document=EC2_TRUST, max_session_duration=60
+            )
+        with pytest.raises(NoSuchEntityError, match="^Policy arn:aws:iam::aws:policy/Nope does not exist"):
+            roles.create_role_with_policies(
+                ctx,
+                role_name="app",
+                assume_role_policy_document=EC2_TRUST,
+                policy_arns=["arn:aws:iam::aws:policy/Nope"],
+            )
+        assert not Role.objects.exists() and trail() == []
+
+    def test_a_denied_attach_creates_nothing(self, ctx, bob, trail):
+        f.put_user_policy(bob, "p", f.allow("iam:CreateRole"))
+        with pytest.raises(AccessDeniedError) as caught:
+            roles.create_role_with_policies(
+                f.context_for(bob),
+                role_name="app",
+                assume_role_policy_document=EC2_TRUST,
+                policy_arns=[ADMIN],
+            )
+        assert caught.value.message == denial(
+            bob, "iam:AttachRolePolicy", f"arn:aws:iam::{bob.account.account_id}:role/app"
+        )
+        assert not Role.objects.exists()
+        assert trail()[-1] == ("iam:AttachRolePolicy", "denied", "AccessDenied")
+
+    def test_the_new_roles_tags_are_in_the_attach_requests_context(self, ctx, bob):
+        f.put_user_policy(
+            bob,
+            "p",
+            f.allow("iam:CreateRole"),
+            f.allow("iam:TagRole"),
+            f.allow("iam:AttachRolePolicy", Condition={"StringEquals": {"aws:ResourceTag/team": "platform"}}),
+        )
+        bob_ctx = f.context_for(bob)
+        roles.create_role_with_policies(
+            bob_ctx,
+            role_name="ours",
+            assume_role_policy_document=EC2_TRUST,
+            tags=[{"Key": "team", "Value": "platform"}],
+            policy_arns=[S3_READ],
+        )
+        with pytest.raises(AccessDeniedError):
+            roles.create_role_with_policies(
+                bob_ctx, role_name="theirs", assume_role_policy_document=EC2_TRUST, policy_arns=[S3_READ]
+            )
+        assert list(Role.objects.values_list("role_name", flat=True)) == ["ours"]
+
+    def test_a_failing_attach_undoes_the_role_and_is_audited(self, ctx, trail):
+        policies = [f.managed_policy(ctx.account, f"p{i}", f.allow("s3:GetObject")).arn for i in range(11)]
+        with pytest.raises(LimitExceededError, match="^Cannot exceed quota for PoliciesPerRole: 10$"):
+            roles.create_role_with_policies(
+                ctx, role_name="app", assume_role_policy_document=EC2_TRUST, policy_arns=policies
+            )
+        assert not Role.objects.exists()
+        assert trail() == [("iam:AttachRolePolicy", "failed", "LimitExceeded")]
+
+
+class AttachRolePoliciesTests:
+    def test_attaches_several(self, ctx, app, trail):
+        roles.attach_role_policies(ctx, role_name="APP", policy_arns=[ADMIN])
+        assert RolePolicyAttachment.objects.filter(role=app).count() == 2
+        assert trail() == [("iam:AttachRolePolicy", "success", "")]
+
+    def test_all_or_nothing(self, ctx, app):
+        policies = [f.managed_policy(ctx.account, f"p{i}", f.allow("s3:GetObject")).arn for i in range(10)]
+        with pytest.raises(LimitExceededError):
+            roles.attach_role_policies(ctx, role_name="app", policy_arns=policies)
+        assert RolePolicyAttachment.objects.filter(role=app).count() == 1
+
+
+class DeleteRoleAndDependentsTests:
+    def test_deletes_inline_detaches_then_deletes_the_role(self, ctx, app, trail):
+        deleted = roles.delete_role_and_dependents(ctx, role_name="app")
+        assert deleted == roles.DeletedRole("app", ["WriteLogs"], [S3_READ])
+        assert not Role.objects.exists() and not RolePolicy.objects.exists()
+        assert trail() == [
+            ("iam:DeleteRolePolicy", "success", ""),
+            ("iam:DetachRolePolicy", "success", ""),
+            ("iam:DeleteRole", "success", ""),
+        ]
+
+    def test_each_step_is_authorized_with_the_roles_tags(self, ctx, app, bob, trail):
+        f.put_user_policy(
+            bob,
+            "p",
+            f.allow(
+                ["iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole"],
+                Condition={"StringEquals": {"aws:ResourceTag/team": "other"}},
+            ),
+        )
+        with pytest.raises(AccessDeniedError) as caught:
+            roles.delete_role_and_dependents(f.context_for(bob), role_name="app")
+        assert caught.value.message == denial(bob, "iam:DeleteRolePolicy", app.arn)
+        assert Role.objects.exists() and RolePolicy.objects.exists()
+        assert trail() == [("iam:DeleteRolePolicy", "denied", "AccessDenied")]
+
+    def test_a_policy_attached_after_the_confirmation_stops_the_delete(self, ctx, app, monkeypatch, trail):
+        run = roles.run_all_or_nothing
+
+        def late_attach_then_run(ctx_, steps):
+            policy_attachments.attach_role_policy(ctx, role_name="app", policy_arn=ADMIN)
+            return run(ctx_, steps)
+
+        monkeypatch.setattr(roles, "run_all_or_nothing", late_attach_then_run)
+        with pytest.raises(
+            DeleteConflictError, match="^Cannot delete entity, must detach all policies first.$"
+        ):
+            roles.delete_role_and_dependents(ctx, role_name="app")
+        assert RolePolicy.objects.filter(role=app).exists()
+        assert RolePolicyAttachment.objects.filter(role=app).count() == 2
+        assert trail()[-1] == ("iam:DeleteRole", "failed", "DeleteConflict")
+
+
+class TrustedEntitiesTests:
+    def test_principals_of_allow_statements_in_order_each_once(self):
+        document = trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {
+                    "AWS": [
+                        "arn:aws:iam::111122223333:root",
+                        "444455556666",
+                        "arn:aws:iam::111122223333:user/bob",
+                        "arn:aws:iam::111122223333:role/ops",
+                    ]
+                },
+                "Action": "sts:AssumeRole",
+            },
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:TagSession"},
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+                "Action": "sts:AssumeRole",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+            },
+        )
+        assert role_reads.trusted_entities(document) == [
+            "AWS service: ec2.amazonaws.com",
+            "AWS service: lambda.amazonaws.com",
+            "AWS account: 111122223333",
+            "AWS account: 444455556666",
+            "IAM user: arn:aws:iam::111122223333:user/bob",
+            "IAM role: arn:aws:iam::111122223333:role/ops",
+            "Identity provider: cognito-identity.amazonaws.com",
+        ]
+
+    def test_anyone(self):
+        assert role_reads.trusted_entities(
+            trust({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})
+        ) == ["Anyone (*)"]
+        assert role_reads.trusted_entities(
+            trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
+        ) == ["Any AWS principal (*)"]
+
+
+class ConsoleRoleReadsTests:
+    def test_search_roles_with_trusted_entities(self, ctx):
+        bulk_roles(ctx.account, 3)
+        make_role(ctx, "app")
+        listing = role_reads.search_roles(ctx, search="ROLE000")
+        assert listing.total == 3
+        assert [r.role.role_name for r in listing.page.items] == ["role0000", "role0001", "role0002"]
+        assert listing.page.items[0].trusted_entities == ["AWS service: ec2.amazonaws.com"]
+
+    def test_search_roles_costs_two_queries_whatever_the_number(self, ctx, django_assert_num_queries):
+        bulk_roles(ctx.account, 250)
+        with django_assert_num_queries(2):
+            listing = role_reads.search_roles(ctx, max_items=100)
+        assert (len(listing.page.items), listing.total, listing.page.is_truncated) == (100, 250, True)
+
+    def test_search_roles_is_list_roles(self, ctx, bob):
+        with pytest.raises(AccessDeniedError) as caught:
+            role_reads.search_roles(f.context_for(bob))
+        assert caught.value.message == denial(
+            bob, "iam:ListRoles", f"arn:aws:iam::{bob.account.account_id}:role/"
+        )
+
+    def test_role_summary_leaves_out_what_the_caller_may_not_list(self, ctx, app, bob):
+        full = role_reads.role_summary(ctx, role_name="APP")
+        assert ([p.arn for p in full.attached], full.inline, full.tags) == (
+            [S3_READ],
+            ["WriteLogs"],
+            [("team", "platform")],
+        )
+        assert full.trusted_entities == ["AWS service: ec2.amazonaws.com"]
+        f.put_user_policy(bob, "p", f.allow("iam:GetRole"))
+        partial = role_reads.role_summary(f.context_for(bob), role_name="app")
+        assert (partial.attached, partial.inline, partial.tags) == (None, None, None)
+        with pytest.raises(NoSuchEntityError):
+            role_reads.role_summary(ctx, role_name="nope")
+
+    def test_role_dependents_and_choices(self, ctx, app):
+        found = role_reads.role_dependents(ctx, role_name="app")
+        assert (found.inline, [p.arn for p in found.policies]) == (["WriteLogs"], [S3_READ])
+        choices = role_reads.role_choices(ctx, role_name="app")
+        assert S3_READ not in [p.arn for p in choices.policies] and choices.boundaries is None
+        new = role_reads.role_choices(ctx, policy_search="admin")
+        assert [p.arn for p in new.policies] == [ADMIN] and S3_READ in [p.arn for p in new.boundaries]
+
+    def test_role_choices_when_the_caller_may_not_list_policies(self, ctx, bob):
+        assert role_reads.role_choices(f.context_for(bob)) == role_reads.PolicyChoices(None, False, None)
+
+    def test_role_inline_policy(self, ctx, app):
+        found = role_reads.role_inline_policy(ctx, role_name="app", policy_name="WriteLogs")
+        assert (found.role.pk, found.policy_document) == (app.pk, f.document(f.allow("logs:*")))
+        with pytest.raises(NoSuchEntityError, match="^The role policy with name Nope cannot be found.$"):
+            role_reads.role_inline_policy(ctx, role_name="app", policy_name="Nope")

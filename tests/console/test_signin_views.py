@@ -44,8 +44,9 @@ class IamUserSignInTests:
         response = sign_in(client, acct)
         assert response.status_code == 302 and response["Location"] == "/"
         assert client.session.session_key != before
-        page = client.get("/")
-        assert f"arn:aws:iam::{acct}:user/dana" in page.content.decode()
+        page = client.get("/", follow=True)  # a signed-in user goes on to the console's dashboard
+        assert page.redirect_chain == [("/console/", 302)]
+        assert page.context["ctx"].caller_arn == f"arn:aws:iam::{acct}:user/dana"
 
     def test_a_wrong_password_is_a_form_error_not_a_500(self, client, acct, dana):
         response = sign_in(client, acct, password="nope")
@@ -82,7 +83,7 @@ class IamUserSignInTests:
             {"old_password": PASSWORD, "new_password": "Second-Pass-2", "confirm_password": "Second-Pass-2"},
         )
         assert response.status_code == 302 and response["Location"] == "/"
-        assert client.get("/").context["ctx"].caller == dana
+        assert client.get("/", follow=True).context["ctx"].caller == dana
 
     def test_sign_out(self, client, acct, dana):
         sign_in(client, acct)
@@ -233,7 +234,7 @@ class PasswordExpiryWarningTests:
         passwords.update_account_password_policy(ctx, max_password_age=30)
         LoginProfile.objects.filter(user=dana).update(password_changed=ctx.now - timedelta(days=25))
         sign_in(client, acct)
-        assert "Your password expires in 5 days." in client.get("/").content.decode()
+        assert "Your password expires in 5 days." in client.get("/", follow=True).content.decode()
 
 
 class PendingSignInTests:
