@@ -203,7 +203,7 @@ def _report(ctx: RequestContext, summary: dict[str, int]) -> tuple[SecurityRepor
                     "everyday or even administrative tasks: sign in as your own administrator IAM user, "
                     "and keep the root user for the few tasks that need it.",
                     "console:onboarding",
-                    "Create an administrator IAM user",
+                    "Use an administrator IAM user instead",
                     help_topic="root-user",
                 )
             )

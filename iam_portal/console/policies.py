@@ -35,6 +35,7 @@ from policies import selectors, services
 from policies.services import MAX_VERSIONS_PER_POLICY
 
 from . import ConsoleView
+from .fields import PolicyDocumentField
 
 LIST = "console:policies"
 PAGE_SIZE = 100
@@ -169,10 +170,7 @@ class PolicyCreateForm(forms.Form):
         initial="/",
         help_text="Optional, for organizing policies: / or /like/this/.",
     )
-    # Not stripped: the engine's line and column numbers must point into the text as typed.
-    policy_document = forms.CharField(
-        label="Policy editor (JSON)", required=False, strip=False, widget=_editor()
-    )
+    policy_document = PolicyDocumentField(label="Policy editor (JSON)", widget=_editor())
     tags = forms.CharField(
         label="Tags",
         required=False,
@@ -182,9 +180,7 @@ class PolicyCreateForm(forms.Form):
 
 
 class PolicyVersionForm(forms.Form):
-    policy_document = forms.CharField(
-        label="Policy editor (JSON)", required=False, strip=False, widget=_editor()
-    )
+    policy_document = PolicyDocumentField(label="Policy editor (JSON)", widget=_editor())
     set_as_default = forms.BooleanField(
         label="Set this new version as the default",
         required=False,

@@ -36,6 +36,7 @@ from iam_portal.errors import AccessDeniedError, IamError
 from policies import selectors as policy_selectors
 
 from . import ConsoleView
+from .fields import PolicyDocumentField
 
 WIZARD = "console_create_user"  # session key: the wizard's choices so far (never a password)
 BULK_CONFIRMATION = "delete"  # what a bulk delete asks to be typed
@@ -753,10 +754,8 @@ class UserAddPermissionsView(ConsoleView):
 
 class InlinePolicyForm(forms.Form):
     policy_name = forms.CharField(label="Policy name", required=False, strip=False)
-    policy_document = forms.CharField(
+    policy_document = PolicyDocumentField(
         label="Policy editor (JSON)",
-        required=False,
-        strip=False,
         widget=forms.Textarea(
             attrs={"rows": 18, "cols": 80, "spellcheck": "false", "class": "vLargeTextField"}
         ),
