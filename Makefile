@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ADDR   ?= 127.0.0.1:8000
 
-.PHONY: run test lint bench venv dev-venv clean
+.PHONY: run test lint bench venv dev-venv clean screenshots
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,12 @@ $(VENV)/.runtime: requirements.txt
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Benchmark-only packages (moto's server), constrained to the dev pins so that boto3/botocore do not move.
+$(VENV)/.bench: $(VENV)/.dev bench/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements-dev.txt -r bench/requirements.txt
+	$(PY) -m pip check
 	touch $@
 
 venv: $(VENV)/.runtime
@@ -29,8 +35,13 @@ lint: dev-venv
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: dev-venv
+bench: $(VENV)/.bench
 	$(PY) bench/engine.py
+	$(PY) bench/query_api.py
+
+# The README's console screenshots, saved by the browser walkthrough (needs Chromium, as the browser tests do).
+screenshots: dev-venv
+	IAM_PORTAL_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser/test_walkthrough.py -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

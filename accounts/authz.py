@@ -190,6 +190,12 @@ def bump_generation(account: Account) -> None:
     Account.objects.filter(pk=account.pk).update(authz_generation=F("authz_generation") + 1)
 
 
+def note_generation(ctx: RequestContext, account: Account) -> None:
+    """Take the authorization generation from an account row this request has just read (the
+    signer's, loaded with its key), instead of reading it again: it is read once per request either way."""
+    ctx.memo["authz_generation"] = account.authz_generation
+
+
 def _generation(ctx: RequestContext) -> int:
     if "authz_generation" not in ctx.memo:
         ctx.memo["authz_generation"] = (

@@ -16,7 +16,7 @@ from .models import Account, Group, Role, User
 def user_by_name(account: Account, user_name: str) -> User:
     user = (
         User.objects.select_related("account")
-        .filter(account=account, is_root=False, user_name__iexact=user_name)
+        .filter(account=account, is_root=False, user_name__lower=user_name.lower())
         .first()
     )
     if user is None:
@@ -26,7 +26,9 @@ def user_by_name(account: Account, user_name: str) -> User:
 
 def group_by_name(account: Account, group_name: str) -> Group:
     group = (
-        Group.objects.select_related("account").filter(account=account, group_name__iexact=group_name).first()
+        Group.objects.select_related("account")
+        .filter(account=account, group_name__lower=group_name.lower())
+        .first()
     )
     if group is None:
         raise NoSuchEntityError(f"The group with name {group_name} cannot be found.")
@@ -34,7 +36,11 @@ def group_by_name(account: Account, group_name: str) -> Group:
 
 
 def role_by_name(account: Account, role_name: str) -> Role:
-    role = Role.objects.select_related("account").filter(account=account, role_name__iexact=role_name).first()
+    role = (
+        Role.objects.select_related("account")
+        .filter(account=account, role_name__lower=role_name.lower())
+        .first()
+    )
     if role is None:
         raise NoSuchEntityError(f"The role with name {role_name} cannot be found.")
     return role

@@ -20,13 +20,32 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# SQLite as a server's database: a write transaction takes the write lock when it begins (so two
+# workers' writes wait for each other instead of failing with "database is locked"), readers do not
+# block the writer (WAL), and a lock is waited for up to 20 s.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def database_from_url(url: str | None) -> dict[str, object]:
     """Django DATABASES entry for postgres://user:pass@host:port/name or sqlite:///path."""
+    # Seconds a connection is kept for the next request (0: one per request, right for the
+    # development server, which runs each request in a new thread; set it for gunicorn).
+    common = {"CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")), "CONN_HEALTH_CHECKS": True}
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+            "OPTIONS": SQLITE_OPTIONS,
+            **common,
+        }
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:]) or ":memory:"}
+        name = unquote(parts.path[1:]) or ":memory:"
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": SQLITE_OPTIONS, **common}
     if parts.scheme in {"postgres", "postgresql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",
@@ -35,6 +54,7 @@ def database_from_url(url: str | None) -> dict[str, object]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
+            **common,
         }
     raise ValueError(f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite://)")
 

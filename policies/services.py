@@ -78,7 +78,7 @@ def _lock(policy: ManagedPolicy) -> ManagedPolicy:
 
 
 def _name_taken(ctx: RequestContext, policy_name: str) -> bool:
-    return ManagedPolicy.objects.filter(account=ctx.account, policy_name__iexact=policy_name).exists()
+    return ManagedPolicy.objects.filter(account=ctx.account, policy_name__lower=policy_name.lower()).exists()
 
 
 def create_policy(

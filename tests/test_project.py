@@ -14,13 +14,22 @@ from iam_portal.settings import BASE_DIR, database_from_url
 
 
 class DatabaseFromUrlTests:
-    def test_default_is_sqlite_in_the_project(self):
+    def test_default_is_sqlite_in_the_project(self, monkeypatch):
+        monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)
         assert database_from_url(None) == {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": True,
         }
 
-    def test_postgres_url(self):
+    def test_postgres_url(self, monkeypatch):
+        monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
         assert database_from_url("postgres://bob:p%40ss@db.internal:5433/iam") == {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": "iam",
@@ -28,6 +37,8 @@ class DatabaseFromUrlTests:
             "PASSWORD": "p@ss",
             "HOST": "db.internal",
             "PORT": "5433",
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
         }
 
     def test_sqlite_url(self):

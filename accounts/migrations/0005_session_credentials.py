@@ -7,31 +7,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_mfa_and_sign_in'),
+        ("accounts", "0004_mfa_and_sign_in"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SessionCredential',
+            name="SessionCredential",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access_key_id', models.CharField(max_length=128, unique=True)),
-                ('secret_ciphertext', models.TextField()),
-                ('token_digest', models.CharField(max_length=64)),
-                ('role_session_name', models.CharField(blank=True, max_length=64)),
-                ('session_policy', models.TextField(blank=True)),
-                ('session_policy_arns', models.JSONField(blank=True, default=list)),
-                ('tags', models.JSONField(blank=True, default=dict)),
-                ('source_identity', models.CharField(blank=True, max_length=64)),
-                ('mfa_authenticated_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_by_arn', models.CharField(max_length=2048)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expiration', models.DateTimeField(db_index=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
-                ('role', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.role')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("access_key_id", models.CharField(max_length=128, unique=True)),
+                ("secret_ciphertext", models.TextField()),
+                ("token_digest", models.CharField(max_length=64)),
+                ("role_session_name", models.CharField(blank=True, max_length=64)),
+                ("session_policy", models.TextField(blank=True)),
+                ("session_policy_arns", models.JSONField(blank=True, default=list)),
+                ("tags", models.JSONField(blank=True, default=dict)),
+                ("source_identity", models.CharField(blank=True, max_length=64)),
+                ("mfa_authenticated_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_by_arn", models.CharField(max_length=2048)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expiration", models.DateTimeField(db_index=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.account"
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.role",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -114,8 +114,9 @@ def get_access_key_last_used(ctx: RequestContext, *, access_key_id: str) -> Acce
     )
 
 
-def secret_for_signing(access_key_id: str) -> tuple[User, str] | None:
-    """The owner and the opened secret of an Active key, for SigV4 verification; None otherwise.
+def secret_for_signing(access_key_id: str) -> tuple[AccessKey, str] | None:
+    """An Active key (its user and account loaded) and its opened secret, for SigV4 verification;
+    None otherwise.
 
     No authorization: this authenticates a request before there is a caller. Never log the result.
     """
@@ -130,7 +131,7 @@ def secret_for_signing(access_key_id: str) -> tuple[User, str] | None:
         return None
     # A value that cannot be opened (the key was changed) raises SecretBoxError: an operator's problem,
     # which must not pass for a mere unknown key.
-    return key.user, secretbox.decrypt(key.secret_ciphertext, context=sealing_context(key.access_key_id))
+    return key, secretbox.decrypt(key.secret_ciphertext, context=sealing_context(key.access_key_id))
 
 
 def sealing_context(access_key_id: str) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from iam_portal import validation
-from iam_portal.errors import NoSuchEntityError
 from iam_portal.pagination import Page, paginate
 from policies.models import GroupPolicy, GroupPolicyAttachment, ManagedPolicy
 
@@ -17,6 +16,7 @@ from .. import arns, lookups
 from ..authz import authorize, authorize_on, is_allowed
 from ..context import RequestContext
 from ..models import Group, GroupMembership, User
+from .entity_policies import GROUP, Listing, first_shown
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,6 @@ def list_groups_for_user(
 
 # What the console's group pages show, each in a constant number of queries.
 
-CHOICES_SHOWN = 100  # users or policies offered on one page; a search narrows them down
-
 
 def _count(rows: QuerySet, by: str) -> Coalesce:
     """A correlated COUNT of `rows` per group, as a subquery (no join that multiplies rows)."""
@@ -80,17 +78,9 @@ def _count(rows: QuerySet, by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-@dataclass(frozen=True)
-class GroupList:
-    """One page of the console's group list, and how many groups match in all."""
-
-    page: Page[Group]
-    total: int
-
-
 def search_groups(
     ctx: RequestContext, *, search: str = "", marker: str | None = None, max_items: int | None = None
-) -> GroupList:
+) -> Listing[Group]:
     """ListGroups narrowed to names containing `search` (any case), each group annotated with
     user_count, attached_policy_count and inline_policy_count; two queries whatever the numbers."""
     authorize(ctx, "iam:ListGroups", arns.all_in(ctx.account.account_id, "group"))
@@ -103,7 +93,7 @@ def search_groups(
         attached_policy_count=_count(GroupPolicyAttachment.objects.filter(group=mine), "group"),
         inline_policy_count=_count(GroupPolicy.objects.filter(group=mine), "group"),
     ).order_by("group_name", "pk")
-    return GroupList(paginate(annotated, marker, max_items), groups.count())
+    return Listing(paginate(annotated, marker, max_items), groups.count())
 
 
 @dataclass(frozen=True)
@@ -120,19 +110,7 @@ def group_summary(ctx: RequestContext, *, group_name: str, marker: str | None = 
     """GetGroup (the group and a page of its users), and what ListAttachedGroupPolicies and
     ListGroupPolicies answer if the caller may call them; five queries at most."""
     found = get_group(ctx, group_name=group_name, marker=marker)
-    group = found.group
-    attached = inline = None
-    if is_allowed(ctx, "iam:ListAttachedGroupPolicies", group.arn):
-        attached = list(
-            ManagedPolicy.objects.filter(group_attachments__group=group).order_by("policy_name", "pk")
-        )
-    if is_allowed(ctx, "iam:ListGroupPolicies", group.arn):
-        inline = list(
-            GroupPolicy.objects.filter(group=group)
-            .order_by("policy_name")
-            .values_list("policy_name", flat=True)
-        )
-    return GroupSummary(group, found.users, attached, inline)
+    return GroupSummary(found.group, found.users, *GROUP.listed(ctx, found.group))
 
 
 @dataclass(frozen=True)
@@ -153,16 +131,8 @@ def group_dependents(ctx: RequestContext, *, group_name: str) -> GroupDependents
     for action in ("iam:GetGroup", "iam:ListAttachedGroupPolicies", "iam:ListGroupPolicies"):
         authorize(ctx, action, group.arn)
     members = User.objects.filter(memberships__group=group, is_root=False).order_by("user_name", "pk")
-    return GroupDependents(
-        group,
-        list(members.values_list("user_name", flat=True)),
-        list(ManagedPolicy.objects.filter(group_attachments__group=group).order_by("policy_name", "pk")),
-        list(
-            GroupPolicy.objects.filter(group=group)
-            .order_by("policy_name")
-            .values_list("policy_name", flat=True)
-        ),
-    )
+    user_names = list(members.values_list("user_name", flat=True))
+    return GroupDependents(group, user_names, GROUP.attached(group), GROUP.inline_names(group))
 
 
 @dataclass(frozen=True)
@@ -174,11 +144,6 @@ class GroupChoices:
     more_users: bool
     policies: list[ManagedPolicy] | None
     more_policies: bool
-
-
-def _first(rows: QuerySet) -> tuple[list, bool]:
-    found = list(rows[: CHOICES_SHOWN + 1])
-    return found[:CHOICES_SHOWN], len(found) > CHOICES_SHOWN
 
 
 def group_choices(
@@ -206,14 +171,9 @@ def group_choices(
             rows = rows.exclude(memberships__group=group)
         if user_search:
             rows = rows.filter(user_name__icontains=user_search)
-        user_rows, more_users = _first(rows.order_by("user_name", "pk"))
+        user_rows, more_users = first_shown(rows.order_by("user_name", "pk"))
     if policies and is_allowed(ctx, "iam:ListPolicies", f"arn:aws:iam::{account_id}:policy/"):
-        rows = ManagedPolicy.objects.filter(Q(account=ctx.account) | Q(account__isnull=True))
-        if group is not None:
-            rows = rows.exclude(group_attachments__group=group)
-        if policy_search:
-            rows = rows.filter(policy_name__icontains=policy_search)
-        policy_rows, more_policies = _first(rows.order_by("policy_name", "pk"))
+        policy_rows, more_policies = GROUP.not_attached(ctx, group, policy_search)
     return GroupChoices(user_rows, more_users, policy_rows, more_policies)
 
 
@@ -232,11 +192,4 @@ def group_inline_policy(ctx: RequestContext, *, group_name: str, policy_name: st
     validation.name(policy_name, "policyName", 128)
     group = lookups.group_by_name(ctx.account, group_name)
     authorize(ctx, "iam:GetGroupPolicy", group.arn)
-    document = (
-        GroupPolicy.objects.filter(group=group, policy_name=policy_name)
-        .values_list("document", flat=True)
-        .first()
-    )
-    if document is None:
-        raise NoSuchEntityError(f"The group policy with name {policy_name} cannot be found.")
-    return GroupInlinePolicy(group, policy_name, document)
+    return GroupInlinePolicy(group, policy_name, GROUP.inline_document(group, policy_name))

@@ -7,17 +7,15 @@ import json
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from iam_portal import validation
-from iam_portal.errors import NoSuchEntityError
 from iam_portal.pagination import Page, paginate
-from policies.models import ManagedPolicy, RolePolicy
+from policies.models import ManagedPolicy
 
 from .. import arns, lookups
 from ..authz import authorize, is_allowed, resource_tag_context
 from ..context import RequestContext
 from ..models import Role
+from .entity_policies import CHOICES_SHOWN, ROLE, Listing, attachable_policies
 
 ROLE_NAME_MAX = 64
 ACCOUNT_ROOT = re.compile(r"(\d{12})|arn:aws:iam::(\d{12}):root")
@@ -60,8 +58,6 @@ def list_role_tags(
 
 
 # What the console's role pages show, each in a constant number of queries.
-
-CHOICES_SHOWN = 100  # policies offered on one page; a search narrows them down
 
 
 def trusted_entities(document: str) -> list[str]:
@@ -110,17 +106,9 @@ class RoleRow:
     trusted_entities: list[str]
 
 
-@dataclass(frozen=True)
-class RoleList:
-    """One page of the console's role list, and how many roles match in all."""
-
-    page: Page[RoleRow]
-    total: int
-
-
 def search_roles(
     ctx: RequestContext, *, search: str = "", marker: str | None = None, max_items: int | None = None
-) -> RoleList:
+) -> Listing[RoleRow]:
     """ListRoles narrowed to names containing `search` (any case), each with its trusted entities;
     two queries whatever the number of roles."""
     authorize(ctx, "iam:ListRoles", arns.all_in(ctx.account.account_id, "role"))
@@ -129,7 +117,7 @@ def search_roles(
         roles = roles.filter(role_name__icontains=search)
     page = paginate(roles.order_by("role_name", "pk"), marker, max_items)
     rows = [RoleRow(role, trusted_entities(role.assume_role_policy_document)) for role in page.items]
-    return RoleList(Page(rows, page.is_truncated, page.marker), roles.count())
+    return Listing(Page(rows, page.is_truncated, page.marker), roles.count())
 
 
 @dataclass(frozen=True)
@@ -152,15 +140,8 @@ def role_summary(ctx: RequestContext, *, role_name: str) -> RoleSummary:
         role = Role.objects.select_related("account", "permissions_boundary").get(pk=role.pk)
     tags = resource_tag_context(role.tags)
     authorize(ctx, "iam:GetRole", role.arn, tags)
-    attached = inline = tag_list = None
-    if is_allowed(ctx, "iam:ListAttachedRolePolicies", role.arn, tags):
-        attached = list(
-            ManagedPolicy.objects.filter(role_attachments__role=role).order_by("policy_name", "pk")
-        )
-    if is_allowed(ctx, "iam:ListRolePolicies", role.arn, tags):
-        inline = list(
-            RolePolicy.objects.filter(role=role).order_by("policy_name").values_list("policy_name", flat=True)
-        )
+    attached, inline = ROLE.listed(ctx, role, tags)
+    tag_list = None
     if is_allowed(ctx, "iam:ListRoleTags", role.arn, tags):
         tag_list = sorted(role.tags.items(), key=lambda tag: tag[0].lower())
     return RoleSummary(role, trusted_entities(role.assume_role_policy_document), attached, inline, tag_list)
@@ -183,13 +164,7 @@ def role_dependents(ctx: RequestContext, *, role_name: str) -> RoleDependents:
     tags = resource_tag_context(role.tags)
     for action in ("iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"):
         authorize(ctx, action, role.arn, tags)
-    return RoleDependents(
-        role,
-        list(
-            RolePolicy.objects.filter(role=role).order_by("policy_name").values_list("policy_name", flat=True)
-        ),
-        list(ManagedPolicy.objects.filter(role_attachments__role=role).order_by("policy_name", "pk")),
-    )
+    return RoleDependents(role, ROLE.inline_names(role), ROLE.attached(role))
 
 
 @dataclass(frozen=True)
@@ -214,13 +189,11 @@ def role_choices(
         authorize(ctx, "iam:GetRole", role.arn, resource_tag_context(role.tags))
     if not is_allowed(ctx, "iam:ListPolicies", f"arn:aws:iam::{ctx.account.account_id}:policy/"):
         return PolicyChoices(None, False, None)
-    visible = ManagedPolicy.objects.filter(Q(account=ctx.account) | Q(account__isnull=True))
-    rows = visible if role is None else visible.exclude(role_attachments__role=role)
-    if policy_search:
-        rows = rows.filter(policy_name__icontains=policy_search)
-    found = list(rows.order_by("policy_name", "pk")[: CHOICES_SHOWN + 1])
-    boundaries = list(visible.order_by("policy_name", "pk")[:CHOICES_SHOWN]) if role is None else None
-    return PolicyChoices(found[:CHOICES_SHOWN], len(found) > CHOICES_SHOWN, boundaries)
+    policies, more = ROLE.not_attached(ctx, role, policy_search)
+    boundaries = None
+    if role is None:
+        boundaries = list(attachable_policies(ctx).order_by("policy_name", "pk")[:CHOICES_SHOWN])
+    return PolicyChoices(policies, more, boundaries)
 
 
 @dataclass(frozen=True)
@@ -238,11 +211,4 @@ def role_inline_policy(ctx: RequestContext, *, role_name: str, policy_name: str)
     validation.name(policy_name, "policyName", 128)
     role = lookups.role_by_name(ctx.account, role_name)
     authorize(ctx, "iam:GetRolePolicy", role.arn, resource_tag_context(role.tags))
-    document = (
-        RolePolicy.objects.filter(role=role, policy_name=policy_name)
-        .values_list("document", flat=True)
-        .first()
-    )
-    if document is None:
-        raise NoSuchEntityError(f"The role policy with name {policy_name} cannot be found.")
-    return RoleInlinePolicy(role, policy_name, document)
+    return RoleInlinePolicy(role, policy_name, ROLE.inline_document(role, policy_name))

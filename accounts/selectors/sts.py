@@ -14,7 +14,7 @@ from iam_portal import secretbox
 from iam_portal.errors import ExpiredTokenError, InvalidClientTokenIdError
 
 from ..context import AssumedRole, RequestContext
-from ..models import SessionCredential, User
+from ..models import AccessKey, SessionCredential, User
 from .access_keys import secret_for_signing
 
 TEMPORARY_KEY_PREFIX = "ASIA"
@@ -27,6 +27,7 @@ class SigningCredentials:
     caller: User | AssumedRole
     secret_access_key: str = field(repr=False)
     session: SessionCredential | None = None
+    access_key: AccessKey | None = None  # a long-term key, as read (its last-used record included)
 
     @property
     def mfa_authenticated_at(self) -> datetime | None:
@@ -54,7 +55,8 @@ def signing_credentials(access_key_id: str, session_token: str | None, *, servic
         found = None if session_token else secret_for_signing(access_key_id)
         if found is None:
             raise InvalidClientTokenIdError()
-        return SigningCredentials(*found)
+        key, secret = found
+        return SigningCredentials(key.user, secret, access_key=key)
     session = (
         SessionCredential.objects.select_related("account", "user__account", "role__account")
         .filter(access_key_id=access_key_id)

@@ -124,16 +124,26 @@ def delete_access_key(ctx: RequestContext, *, access_key_id: str, user_name: str
             raise no_such_key(access_key_id)
 
 
-def record_access_key_use(access_key_id: str, *, service: str, region: str) -> None:
+def record_access_key_use(
+    access_key_id: str, *, service: str, region: str, known: AccessKey | None = None
+) -> None:
     """Note that a verified request was signed with the key (GetAccessKeyLastUsed reads it).
 
     For the request signer, after verification; `region` is "" for services without regions.
+    `known`: the key's row as the request read it; when its record is recent and alike, no query.
     """
     if not isinstance(service, str) or not 1 <= len(service) <= 64:
         raise ValueError("service must be a service namespace of 1 to 64 characters, e.g. 'iam'")
     if not isinstance(region, str) or len(region) > 32:
         raise ValueError("region must be a region name of at most 32 characters, or ''")
     now = timezone.now()
+    if (
+        known is not None
+        and known.last_used_date is not None
+        and known.last_used_date >= now - LAST_USED_RESOLUTION
+        and (known.last_used_service, known.last_used_region) == (service, region)
+    ):
+        return
     # One conditional UPDATE: nothing is written (or locked) while the last record is recent and alike.
     due = (
         Q(last_used_date__isnull=True)

@@ -21,7 +21,8 @@ from .. import arns, audit, lookups, quotas
 from ..authz import authorize, bump_generation
 from ..context import RequestContext
 from ..models import Account, Group, GroupMembership, User, unique_id
-from . import policy_attachments
+from .entity_policies import Target, policies_of
+from .policy_attachments import GROUP
 from .steps import Step, run_all_or_nothing
 
 MAX_GROUPS_PER_ACCOUNT = quotas.GROUPS_QUOTA
@@ -31,7 +32,7 @@ USER_NAME_MAX = 128  # existingUserNameType: membership calls name users that al
 
 
 def _exists(account: Account, group_name: str, other_than: Group | None = None) -> bool:
-    groups = Group.objects.filter(account=account, group_name__iexact=group_name)
+    groups = Group.objects.filter(account=account, group_name__lower=group_name.lower())
     return groups.exclude(pk=other_than.pk).exists() if other_than else groups.exists()
 
 
@@ -197,31 +198,6 @@ def _user_steps(
     return out
 
 
-def _attach_steps(
-    ctx: RequestContext, group_arn: str, group_name: str, policy_arns: Sequence[str]
-) -> list[Step]:
-    """AttachGroupPolicy steps, each policy looked up (NoSuchEntity before anything happens) once."""
-    out, seen = [], set()
-    for arn in policy_arns:
-        policy_attachments.policy_arn(arn, "policyArn")
-        policy = lookups.managed_policy_by_arn(ctx.account, arn)
-        if policy.arn in seen:
-            continue
-        seen.add(policy.arn)
-        out.append(
-            Step(
-                "iam:AttachGroupPolicy",
-                group_arn,
-                {"iam:PolicyARN": policy.arn},
-                lambda policy_arn=policy.arn: policy_attachments.attach_group_policy(
-                    ctx, group_name=group_name, policy_arn=policy_arn
-                ),
-                {"group_name": group_name, "policy_arn": policy.arn},
-            )
-        )
-    return out
-
-
 def create_group_with_members(
     ctx: RequestContext,
     *,
@@ -244,7 +220,7 @@ def create_group_with_members(
             {"group_name": group_name, "path": path},
         ),
         *_user_steps(ctx, "iam:AddUserToGroup", arn, group_name, user_names),
-        *_attach_steps(ctx, arn, group_name, policy_arns),
+        *Target(GROUP, arn, group_name).attach_steps(ctx, policy_arns),
     ]
     return run_all_or_nothing(ctx, steps)[0]  # type: ignore[return-value]
 
@@ -269,7 +245,7 @@ def attach_group_policies(ctx: RequestContext, *, group_name: str, policy_arns: 
     """The console's Attach policies (Permissions tab): AttachGroupPolicy for each; all or nothing."""
     validation.name(group_name, "groupName", GROUP_NAME_MAX)
     group = lookups.group_by_name(ctx.account, group_name)
-    run_all_or_nothing(ctx, _attach_steps(ctx, group.arn, group.group_name, policy_arns))
+    run_all_or_nothing(ctx, Target(GROUP, group.arn, group.group_name).attach_steps(ctx, policy_arns))
 
 
 @dataclass(frozen=True)
@@ -293,44 +269,16 @@ def delete_group_and_dependents(ctx: RequestContext, *, group_name: str) -> Dele
     validation.name(group_name, "groupName", GROUP_NAME_MAX)
     group = lookups.group_by_name(ctx.account, group_name)
     name, arn = group.group_name, group.arn
+    target = Target(GROUP, arn, name)
     members = list(
         User.objects.filter(memberships__group=group)
         .order_by("user_name")
         .values_list("user_name", flat=True)
     )
-    attached = list(
-        GroupPolicyAttachment.objects.filter(group=group)
-        .order_by("policy__policy_name")
-        .values_list("policy__arn", flat=True)
-    )
-    inline = list(
-        GroupPolicy.objects.filter(group=group).order_by("policy_name").values_list("policy_name", flat=True)
-    )
+    attached, inline = policies_of(GROUP, group)
     steps = _user_steps(ctx, "iam:RemoveUserFromGroup", arn, name, members)
-    steps += [
-        Step(
-            "iam:DetachGroupPolicy",
-            arn,
-            {"iam:PolicyARN": policy_arn},
-            lambda policy_arn=policy_arn: policy_attachments.detach_group_policy(
-                ctx, group_name=name, policy_arn=policy_arn
-            ),
-            {"group_name": name, "policy_arn": policy_arn},
-        )
-        for policy_arn in attached
-    ]
-    steps += [
-        Step(
-            "iam:DeleteGroupPolicy",
-            arn,
-            {},
-            lambda policy_name=policy_name: policy_attachments.delete_group_policy(
-                ctx, group_name=name, policy_name=policy_name
-            ),
-            {"group_name": name, "policy_name": policy_name},
-        )
-        for policy_name in inline
-    ]
+    steps += target.detach_steps(ctx, attached)
+    steps += target.inline_delete_steps(ctx, inline)
     steps.append(
         Step("iam:DeleteGroup", arn, {}, lambda: delete_group(ctx, group_name=name), {"group_name": name})
     )

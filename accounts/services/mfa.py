@@ -233,7 +233,7 @@ def _create(
     ):
         # The account row serializes creations, so the quota and the name check cannot race.
         Account.objects.select_for_update().get(pk=ctx.account.pk)
-        if MFADevice.objects.filter(account=ctx.account, device_name__iexact=device_name).exists():
+        if MFADevice.objects.filter(account=ctx.account, device_name__lower=device_name.lower()).exists():
             raise already
         if MFADevice.objects.filter(account=ctx.account).count() >= MAX_VIRTUAL_MFA_DEVICES:
             raise LimitExceededError(
@@ -293,7 +293,7 @@ def pending_device_for(ctx: RequestContext, user: User, token: str | None = None
     unfinished = [
         d
         for d in MFADevice.objects.filter(
-            reduce(or_, (Q(device_name__iexact=name) for name in names)),
+            reduce(or_, (Q(device_name__lower=name.lower()) for name in names)),
             account=ctx.account,
             user__isnull=True,
         )
@@ -316,7 +316,7 @@ def _pending_or_new(
     ctx: RequestContext, names: list[str], account_name: str, reuse: bool = True
 ) -> NewVirtualMFADevice:
     found = MFADevice.objects.filter(
-        reduce(or_, (Q(device_name__iexact=name) for name in names)), account=ctx.account
+        reduce(or_, (Q(device_name__lower=name.lower()) for name in names)), account=ctx.account
     )
     by_name = {device.device_name.lower(): device for device in found}
     free = None

@@ -22,7 +22,8 @@ from .. import arns, audit, lookups, quotas
 from ..authz import authorize, bump_generation, creation_context, resource_tag_context
 from ..context import RequestContext
 from ..models import Account, Role, unique_id
-from . import policy_attachments
+from .entity_policies import Target, policies_of
+from .policy_attachments import ROLE
 from .steps import Step, run_all_or_nothing
 
 MAX_ROLES_PER_ACCOUNT = quotas.ROLES_QUOTA
@@ -45,7 +46,7 @@ def _trust_policy(document: object, member: str) -> str:
 
 
 def _exists(account: Account, role_name: str) -> bool:
-    return Role.objects.filter(account=account, role_name__iexact=role_name).exists()
+    return Role.objects.filter(account=account, role_name__lower=role_name.lower()).exists()
 
 
 def _lock(role: Role) -> Role:
@@ -242,31 +243,6 @@ def untag_role(ctx: RequestContext, *, role_name: str, tag_keys: list[str]) -> R
 # What the console does in one go (all or nothing, each AWS action authorized and audited: steps.py).
 
 
-def _attach_steps(
-    ctx: RequestContext, role_arn: str, role_name: str, role_tags: dict[str, str], policy_arns: Sequence[str]
-) -> list[Step]:
-    """AttachRolePolicy steps, each policy looked up (NoSuchEntity before anything happens) once."""
-    out, seen = [], set()
-    for arn in policy_arns:
-        policy_attachments.policy_arn(arn, "policyArn")
-        policy = lookups.managed_policy_by_arn(ctx.account, arn)
-        if policy.arn in seen:
-            continue
-        seen.add(policy.arn)
-        out.append(
-            Step(
-                "iam:AttachRolePolicy",
-                role_arn,
-                {**resource_tag_context(role_tags), "iam:PolicyARN": policy.arn},
-                lambda policy_arn=policy.arn: policy_attachments.attach_role_policy(
-                    ctx, role_name=role_name, policy_arn=policy_arn
-                ),
-                {"role_name": role_name, "policy_arn": policy.arn},
-            )
-        )
-    return out
-
-
 def create_role_with_policies(
     ctx: RequestContext,
     *,
@@ -304,7 +280,7 @@ def create_role_with_policies(
             ),
             {"role_name": role_name, "path": path},
         ),
-        *_attach_steps(ctx, arn, role_name, tag_values, policy_arns),
+        *Target(ROLE, arn, role_name, resource_tag_context(tag_values)).attach_steps(ctx, policy_arns),
     ]
     return run_all_or_nothing(ctx, steps)[0]  # type: ignore[return-value]
 
@@ -313,7 +289,8 @@ def attach_role_policies(ctx: RequestContext, *, role_name: str, policy_arns: Se
     """The console's Add permissions → Attach policies: AttachRolePolicy for each; all or nothing."""
     validation.name(role_name, "roleName", ROLE_NAME_MAX)
     role = lookups.role_by_name(ctx.account, role_name)
-    run_all_or_nothing(ctx, _attach_steps(ctx, role.arn, role.role_name, role.tags, policy_arns))
+    target = Target(ROLE, role.arn, role.role_name, resource_tag_context(role.tags))
+    run_all_or_nothing(ctx, target.attach_steps(ctx, policy_arns))
 
 
 @dataclass(frozen=True)
@@ -335,38 +312,10 @@ def delete_role_and_dependents(ctx: RequestContext, *, role_name: str) -> Delete
     validation.name(role_name, "roleName", ROLE_NAME_MAX)
     role = lookups.role_by_name(ctx.account, role_name)
     name, arn, tags = role.role_name, role.arn, resource_tag_context(role.tags)
-    inline = list(
-        RolePolicy.objects.filter(role=role).order_by("policy_name").values_list("policy_name", flat=True)
-    )
-    attached = list(
-        RolePolicyAttachment.objects.filter(role=role)
-        .order_by("policy__policy_name")
-        .values_list("policy__arn", flat=True)
-    )
-    steps = [
-        Step(
-            "iam:DeleteRolePolicy",
-            arn,
-            tags,
-            lambda policy_name=policy_name: policy_attachments.delete_role_policy(
-                ctx, role_name=name, policy_name=policy_name
-            ),
-            {"role_name": name, "policy_name": policy_name},
-        )
-        for policy_name in inline
-    ]
-    steps += [
-        Step(
-            "iam:DetachRolePolicy",
-            arn,
-            {**tags, "iam:PolicyARN": policy_arn},
-            lambda policy_arn=policy_arn: policy_attachments.detach_role_policy(
-                ctx, role_name=name, policy_arn=policy_arn
-            ),
-            {"role_name": name, "policy_arn": policy_arn},
-        )
-        for policy_arn in attached
-    ]
+    target = Target(ROLE, arn, name, tags)
+    attached, inline = policies_of(ROLE, role)
+    steps = target.inline_delete_steps(ctx, inline)
+    steps += target.detach_steps(ctx, attached)
     steps.append(
         Step("iam:DeleteRole", arn, tags, lambda: delete_role(ctx, role_name=name), {"role_name": name})
     )

@@ -199,7 +199,7 @@ def authenticate_iam_user(
     if found is not None and name:
         user = (
             User.objects.select_related("account", "login_profile")
-            .filter(account=found, is_root=False, user_name__iexact=name)
+            .filter(account=found, is_root=False, user_name__lower=name.lower())
             .first()
         )
         profile = _login_profile(user)

@@ -181,7 +181,7 @@ def _role_by_arn(ctx: RequestContext, role_arn: str) -> Role | None:
     account_id, name = match.groups()
     role = (
         Role.objects.select_related("account")
-        .filter(account__account_id=account_id, role_name__iexact=name)
+        .filter(account__account_id=account_id, role_name__lower=name.lower())
         .first()
     )
     return role if role is not None and role.arn == role_arn else None

@@ -44,7 +44,7 @@ USER_NAME_MAX = 64
 
 
 def _exists(account: Account, user_name: str, other_than: User | None = None) -> bool:
-    users = User.objects.filter(account=account, is_root=False, user_name__iexact=user_name)
+    users = User.objects.filter(account=account, is_root=False, user_name__lower=user_name.lower())
     return users.exclude(pk=other_than.pk).exists() if other_than else users.exists()
 
 

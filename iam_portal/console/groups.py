@@ -6,19 +6,21 @@ members, attach and detach managed policies, inline policies), rename and move (
 Delete, which removes members and policies first after a confirmation that lists them.
 
 Each view parses the request, calls one service (a write) or one selector (a read), and renders.
-Controls the caller may not use are not shown; a forged request gets the AccessDenied page.
+Controls the caller may not use are not shown; a forged request gets the AccessDenied page. What
+groups share with roles (the list, attaching and detaching policies, inline policies, Delete)
+is entity_policies.py's, for GROUP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path, reverse
-from django.utils.http import urlencode
+from django.urls import path
 
 from accounts import arns
 from accounts.selectors import groups as group_reads
@@ -27,18 +29,11 @@ from accounts.services import policy_attachments as policy_writes
 from iam_portal.errors import AccessDeniedError, IamError
 
 from . import ConsoleView
+from .entity_policies import EntityKind, EntityListView, entity_urls, query, show_error, text_input
 
-PAGE_SIZE = 100
-NEW_POLICY_DOCUMENT = """{
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": [],
-            "Resource": []
-        }
-    ]
-}"""
+if TYPE_CHECKING:
+    from accounts.context import RequestContext
+    from accounts.models import Group
 
 # Where an IamError goes on a form: the field whose AWS member (or error code) it concerns.
 GROUP_FIELDS = {
@@ -48,35 +43,32 @@ GROUP_FIELDS = {
     "newPath": "path",
     "EntityAlreadyExists": "group_name",
 }
-INLINE_FIELDS = {
-    "policyName": "policy_name",
-    "policyDocument": "policy_document",
-    "MalformedPolicyDocument": "policy_document",
-    "LimitExceeded": "policy_document",
-}
 
 
-def show_error(form: forms.Form, exc: IamError, fields: Mapping[str, str]) -> None:
-    """An IamError, in AWS's words, on the field whose member or error code it concerns (else on
-    the form). AccessDenied is no form error: it goes on to the AccessDenied page."""
-    if isinstance(exc, AccessDeniedError):
-        raise exc
-    for member, field in fields.items():
-        if f"at '{member}'" in exc.message:
-            form.add_error(field, exc.message)
-            return
-    form.add_error(fields.get(exc.code), exc.message)
+# What the pages groups share with roles (entity_policies.py) need to know about groups.
+def _get_group(ctx: RequestContext, *, group_name: str) -> Group:
+    """GetGroup for a page about the group itself (no members shown)."""
+    return group_reads.get_group(ctx, group_name=group_name, max_items=1).group
 
 
-def query(**params: str | None) -> str:
-    """A query string with the non-empty parameters, or ""."""
-    kept = {k: v for k, v in params.items() if v}
-    return "?" + urlencode(kept) if kept else ""
-
-
-def text_input(label: str, **attrs: object) -> forms.CharField:
-    """A text field checked by the service, not the form, so that errors are AWS's own words."""
-    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs))
+GROUP = EntityKind(
+    noun="group",
+    label="user group",
+    plural="User groups",
+    tab_query="?tab=permissions",  # Users is the first tab
+    inline_quota="5,120",
+    inline_loss="Its users lose the permissions it grants at once.",
+    search=group_reads.search_groups,
+    get=_get_group,
+    inline_policy=group_reads.group_inline_policy,
+    policy_choices=partial(group_reads.group_choices, users=False),
+    attach_policies=group_writes.attach_group_policies,
+    detach_policy=policy_writes.detach_group_policy,
+    put_policy=policy_writes.put_group_policy,
+    delete_policy=policy_writes.delete_group_policy,
+    dependents=group_reads.group_dependents,
+    delete_all=group_writes.delete_group_and_dependents,
+)
 
 
 class GroupForm(forms.Form):
@@ -93,21 +85,6 @@ class GroupForm(forms.Form):
         return self.cleaned_data["path"] or "/"
 
 
-class InlinePolicyForm(forms.Form):
-    policy_name = text_input("Policy name", required=True, maxlength=128, autocomplete="off")
-    policy_document = forms.CharField(
-        label="Policy document (JSON)",
-        required=False,
-        strip=False,
-        initial=NEW_POLICY_DOCUMENT,
-        widget=forms.Textarea(attrs={"rows": 18, "cols": 80, "spellcheck": "false", "class": "policy-json"}),
-    )
-
-
-class DeleteConfirmForm(forms.Form):
-    confirm = text_input("To confirm deletion, enter the user group name", autocomplete="off")
-
-
 def _group_may(view: ConsoleView, arn: str) -> dict[str, bool]:
     return view.may(
         update=("iam:UpdateGroup", arn),
@@ -122,32 +99,13 @@ def _group_may(view: ConsoleView, arn: str) -> dict[str, bool]:
     )
 
 
-def detail_url(group_name: str, tab: str | None = None) -> str:
-    return reverse("console:group_detail", args=[group_name]) + query(tab=tab)
-
-
-class GroupListView(ConsoleView):
+class GroupListView(EntityListView):
     """User groups: name, users, permissions, created; search by name; 100 a page."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        search = request.GET.get("q", "").strip()
-        marker = request.GET.get("marker") or None
-        listing = group_reads.search_groups(self.ctx, search=search, marker=marker, max_items=PAGE_SIZE)
-        page = listing.page
-        return self.render(
-            "console/groups/list.html",
-            {
-                "title": "User groups",
-                "search": search,
-                "groups": page.items,
-                "total": listing.total,
-                "next_query": query(q=search, marker=page.marker) if page.is_truncated else None,
-                "first_query": query(q=search) or "?" if marker else None,
-                "may": self.may(
-                    create=("iam:CreateGroup", arns.all_in(self.ctx.account.account_id, "group"))
-                ),
-            },
-        )
+    kind = GROUP
+
+    def rows(self, items: list) -> dict[str, object]:
+        return {"groups": items}
 
 
 class GroupCreateView(ConsoleView):
@@ -172,7 +130,7 @@ class GroupCreateView(ConsoleView):
                 show_error(form, exc, GROUP_FIELDS)
                 return self.show(form, users, policies, status=exc.http_status)
             messages.success(request, f"User group {group.group_name} created.")
-            return redirect(detail_url(group.group_name))
+            return redirect(GROUP.detail_url(group.group_name))
         return self.show(form, users, policies, status=400)
 
     def show(self, form: GroupForm, users: list[str], policies: list[str], status: int = 200) -> HttpResponse:
@@ -215,6 +173,7 @@ class GroupDetailView(ConsoleView):
             {
                 "title": group.group_name,
                 "group": group,
+                "kind": GROUP,
                 "summary": summary,
                 "tab": tab,
                 "may": _group_may(self, group.arn),
@@ -229,7 +188,7 @@ class GroupEditView(ConsoleView):
     """Edit the group's name and path (UpdateGroup)."""
 
     def get(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        group = group_reads.get_group(self.ctx, group_name=group_name, max_items=1).group
+        group = _get_group(self.ctx, group_name=group_name)
         form = GroupForm(initial={"group_name": group.group_name, "path": group.path})
         return self.show(group.group_name, form)
 
@@ -249,7 +208,7 @@ class GroupEditView(ConsoleView):
             show_error(form, exc, GROUP_FIELDS)
             return self.show(group_name, form, status=exc.http_status)
         messages.success(request, f"User group {group.group_name} updated.")
-        return redirect(detail_url(group.group_name))
+        return redirect(GROUP.detail_url(group.group_name))
 
     def show(self, group_name: str, form: GroupForm, status: int = 200) -> HttpResponse:
         return self.render(
@@ -276,7 +235,7 @@ class GroupAddUsersView(ConsoleView):
         except IamError as exc:
             return self.show(group_name, users, error=exc.message, status=exc.http_status)
         messages.success(request, f"Added {len(users)} user{'s' if len(users) != 1 else ''} to {group_name}.")
-        return redirect(detail_url(group_name, "users"))
+        return redirect(GROUP.detail_url(group_name, "users"))
 
     def show(self, group_name: str, users: list[str], error: str = "", status: int = 200) -> HttpResponse:
         search = self.request.GET.get("user_q", "").strip()
@@ -306,205 +265,18 @@ class GroupRemoveUsersView(ConsoleView):
         users = request.POST.getlist("users")
         if not users:
             messages.error(request, "Select at least one user to remove.")
-            return redirect(detail_url(group_name, "users"))
+            return redirect(GROUP.detail_url(group_name, "users"))
         try:
             group_writes.remove_users_from_group(self.ctx, group_name=group_name, user_names=users)
         except AccessDeniedError:
             raise
         except IamError as exc:  # e.g. someone removed one of them meanwhile: nothing changed
             messages.error(request, exc.message)
-            return redirect(detail_url(group_name, "users"))
+            return redirect(GROUP.detail_url(group_name, "users"))
         messages.success(
             request, f"Removed {len(users)} user{'s' if len(users) != 1 else ''} from {group_name}."
         )
-        return redirect(detail_url(group_name, "users"))
-
-
-class GroupAttachPoliciesView(ConsoleView):
-    """Permissions tab → Attach policies: check managed policies not attached yet."""
-
-    def get(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        return self.show(group_name, [])
-
-    def post(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        policies = request.POST.getlist("policies")
-        if not policies:
-            return self.show(group_name, policies, error="Select at least one policy to attach.", status=400)
-        try:
-            group_writes.attach_group_policies(self.ctx, group_name=group_name, policy_arns=policies)
-        except AccessDeniedError:
-            raise
-        except IamError as exc:
-            return self.show(group_name, policies, error=exc.message, status=exc.http_status)
-        count = len(policies)
-        messages.success(request, f"Attached {count} polic{'ies' if count != 1 else 'y'} to {group_name}.")
-        return redirect(detail_url(group_name, "permissions"))
-
-    def show(self, group_name: str, policies: list[str], error: str = "", status: int = 200) -> HttpResponse:
-        search = self.request.GET.get("policy_q", "").strip()
-        choices = group_reads.group_choices(
-            self.ctx, group_name=group_name, users=False, policy_search=search
-        )
-        return self.render(
-            "console/groups/attach_policies.html",
-            {
-                "title": f"Attach policies to {group_name}",
-                "group_name": group_name,
-                "choices": choices,
-                "policy_search": search,
-                "checked_policies": set(policies),
-                "error": error,
-            },
-            status=status,
-        )
-
-
-class GroupDetachPolicyView(ConsoleView):
-    """Permissions tab → Remove on an attached policy (DetachGroupPolicy; the policy stays)."""
-
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        policy_arn = request.POST.get("policy_arn", "")
-        try:
-            policy_writes.detach_group_policy(self.ctx, group_name=group_name, policy_arn=policy_arn)
-        except AccessDeniedError:
-            raise
-        except IamError as exc:  # e.g. detached meanwhile
-            messages.error(request, exc.message)
-            return redirect(detail_url(group_name, "permissions"))
-        messages.success(request, f"Policy {policy_arn} detached from {group_name}.")
-        return redirect(detail_url(group_name, "permissions"))
-
-
-class GroupInlinePolicyCreateView(ConsoleView):
-    """Permissions tab → Create inline policy (PutGroupPolicy), written in JSON."""
-
-    def get(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        group = group_reads.get_group(self.ctx, group_name=group_name, max_items=1).group
-        return self.show(group.group_name, InlinePolicyForm())
-
-    def post(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        form = InlinePolicyForm(request.POST)
-        if not form.is_valid():
-            return self.show(group_name, form, status=400)
-        name = form.cleaned_data["policy_name"]
-        try:
-            policy_writes.put_group_policy(
-                self.ctx,
-                group_name=group_name,
-                policy_name=name,
-                policy_document=form.cleaned_data["policy_document"],
-            )
-        except IamError as exc:
-            show_error(form, exc, INLINE_FIELDS)
-            return self.show(group_name, form, status=exc.http_status)
-        messages.success(request, f"Inline policy {name} saved on {group_name}.")
-        return redirect(detail_url(group_name, "permissions"))
-
-    def show(self, group_name: str, form: InlinePolicyForm, status: int = 200) -> HttpResponse:
-        return self.render(
-            "console/groups/inline_create.html",
-            {"title": f"Create inline policy for {group_name}", "group_name": group_name, "form": form},
-            status=status,
-        )
-
-
-class GroupInlinePolicyView(ConsoleView):
-    """An inline policy: its JSON (GetGroupPolicy), edited in place (PutGroupPolicy)."""
-
-    def get(self, request: HttpRequest, group_name: str, policy_name: str) -> HttpResponse:
-        found = group_reads.group_inline_policy(self.ctx, group_name=group_name, policy_name=policy_name)
-        form = InlinePolicyForm(
-            initial={"policy_name": policy_name, "policy_document": found.policy_document}
-        )
-        return self.show(found, form)
-
-    def post(self, request: HttpRequest, group_name: str, policy_name: str) -> HttpResponse:
-        document = request.POST.get("policy_document", "")
-        form = InlinePolicyForm({"policy_name": policy_name, "policy_document": document})
-        form.is_valid()  # nothing to check here (the service does), but errors can be added now
-        try:
-            policy_writes.put_group_policy(
-                self.ctx, group_name=group_name, policy_name=policy_name, policy_document=document
-            )
-        except IamError as exc:
-            show_error(form, exc, INLINE_FIELDS)
-            found = group_reads.group_inline_policy(self.ctx, group_name=group_name, policy_name=policy_name)
-            return self.show(found, form, status=exc.http_status)
-        messages.success(request, f"Inline policy {policy_name} saved on {group_name}.")
-        return redirect(detail_url(group_name, "permissions"))
-
-    def show(
-        self, found: group_reads.GroupInlinePolicy, form: InlinePolicyForm, status: int = 200
-    ) -> HttpResponse:
-        return self.render(
-            "console/groups/inline_detail.html",
-            {
-                "title": f"Inline policy {found.policy_name}",
-                "group_name": found.group.group_name,
-                "policy_name": found.policy_name,
-                "form": form,
-                "may": _group_may(self, found.group.arn),
-            },
-            status=status,
-        )
-
-
-class GroupInlinePolicyDeleteView(ConsoleView):
-    """Delete an inline policy (DeleteGroupPolicy), after a confirmation."""
-
-    def get(self, request: HttpRequest, group_name: str, policy_name: str) -> HttpResponse:
-        found = group_reads.group_inline_policy(self.ctx, group_name=group_name, policy_name=policy_name)
-        return self.render(
-            "console/groups/inline_delete.html",
-            {
-                "title": f"Delete inline policy {policy_name}",
-                "group_name": found.group.group_name,
-                "policy_name": policy_name,
-                "may": self.may(delete=("iam:DeleteGroupPolicy", found.group.arn)),
-            },
-        )
-
-    def post(self, request: HttpRequest, group_name: str, policy_name: str) -> HttpResponse:
-        policy_writes.delete_group_policy(self.ctx, group_name=group_name, policy_name=policy_name)
-        messages.success(request, f"Inline policy {policy_name} deleted from {group_name}.")
-        return redirect(detail_url(group_name, "permissions"))
-
-
-class GroupDeleteView(ConsoleView):
-    """Delete: a confirmation listing the members, attached and inline policies that go first."""
-
-    def get(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        return self.show(group_name, DeleteConfirmForm())
-
-    def post(self, request: HttpRequest, group_name: str) -> HttpResponse:
-        form = DeleteConfirmForm(request.POST)
-        form.is_valid()
-        if form.cleaned_data.get("confirm") != group_name:
-            form.add_error("confirm", f"Enter {group_name} to confirm the deletion.")
-            return self.show(group_name, form, status=400)
-        try:
-            deleted = group_writes.delete_group_and_dependents(self.ctx, group_name=group_name)
-        except IamError as exc:
-            show_error(form, exc, {})
-            return self.show(group_name, form, status=exc.http_status)
-        messages.success(request, f"User group {deleted.group_name} deleted.")
-        return redirect("console:groups")
-
-    def show(self, group_name: str, form: DeleteConfirmForm, status: int = 200) -> HttpResponse:
-        dependents = group_reads.group_dependents(self.ctx, group_name=group_name)
-        return self.render(
-            "console/groups/delete.html",
-            {
-                "title": f"Delete {dependents.group.group_name}",
-                "dependents": dependents,
-                "group": dependents.group,
-                "form": form,
-                "may": self.may(delete=("iam:DeleteGroup", dependents.group.arn)),
-            },
-            status=status,
-        )
+        return redirect(GROUP.detail_url(group_name, "users"))
 
 
 urlpatterns: list = [
@@ -513,28 +285,7 @@ urlpatterns: list = [
     path("groups/~create/", GroupCreateView.as_view(), name="group_create"),
     path("groups/<str:group_name>/", GroupDetailView.as_view(), name="group_detail"),
     path("groups/<str:group_name>/edit/", GroupEditView.as_view(), name="group_edit"),
-    path("groups/<str:group_name>/delete/", GroupDeleteView.as_view(), name="group_delete"),
     path("groups/<str:group_name>/add-users/", GroupAddUsersView.as_view(), name="group_add_users"),
     path("groups/<str:group_name>/remove-users/", GroupRemoveUsersView.as_view(), name="group_remove_users"),
-    path(
-        "groups/<str:group_name>/attach-policies/",
-        GroupAttachPoliciesView.as_view(),
-        name="group_attach_policies",
-    ),
-    path(
-        "groups/<str:group_name>/detach-policy/", GroupDetachPolicyView.as_view(), name="group_detach_policy"
-    ),
-    path(
-        "groups/<str:group_name>/inline/", GroupInlinePolicyCreateView.as_view(), name="group_inline_create"
-    ),
-    path(
-        "groups/<str:group_name>/inline/<str:policy_name>/",
-        GroupInlinePolicyView.as_view(),
-        name="group_inline_detail",
-    ),
-    path(
-        "groups/<str:group_name>/inline/<str:policy_name>/delete/",
-        GroupInlinePolicyDeleteView.as_view(),
-        name="group_inline_delete",
-    ),
+    *entity_urls(GROUP),
 ]

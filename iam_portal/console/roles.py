@@ -8,7 +8,9 @@ the Permissions, Trust relationships and Tags tabs; and Delete, which removes th
 first after a confirmation that lists them.
 
 Each view parses the request, calls one service (a write) or one selector (a read), and renders.
-Controls the caller may not use are not shown; a forged request gets the AccessDenied page.
+Controls the caller may not use are not shown; a forged request gets the AccessDenied page. What
+roles share with user groups (the list, attaching and detaching policies, inline policies, Delete)
+is entity_policies.py's, for ROLE.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import path
 
 from accounts import arns
 from accounts.selectors import roles as role_reads
@@ -28,9 +30,8 @@ from accounts.services import roles as role_writes
 from iam_portal.errors import AccessDeniedError, IamError
 
 from . import ConsoleView
-from .groups import INLINE_FIELDS, InlinePolicyForm, query, show_error, text_input
+from .entity_policies import EntityKind, EntityListView, entity_urls, show_error, text_input
 
-PAGE_SIZE = 100
 HOUR = 3600
 TEMPLATES = (
     ("account", "AWS account"),
@@ -58,6 +59,26 @@ ROLE_FIELDS = {
     "MalformedPolicyDocument": "trust_policy",
     "EntityAlreadyExists": "role_name",
 }
+
+# What the pages roles share with user groups (entity_policies.py) need to know about roles.
+ROLE = EntityKind(
+    noun="role",
+    label="role",
+    plural="Roles",
+    tab_query="",  # Permissions is the first tab
+    inline_quota="10,240",
+    inline_loss="New sessions of the role lose the permissions it grants at once.",
+    search=role_reads.search_roles,
+    get=role_reads.get_role,
+    inline_policy=role_reads.role_inline_policy,
+    policy_choices=role_reads.role_choices,
+    attach_policies=role_writes.attach_role_policies,
+    detach_policy=policy_writes.detach_role_policy,
+    put_policy=policy_writes.put_role_policy,
+    delete_policy=policy_writes.delete_role_policy,
+    dependents=role_reads.role_dependents,
+    delete_all=role_writes.delete_role_and_dependents,
+)
 
 
 def duration_label(seconds: int) -> str:
@@ -181,17 +202,9 @@ class RoleEditForm(forms.Form):
     max_session_duration = RoleCreateForm.base_fields["max_session_duration"]
 
 
-class RoleDeleteConfirmForm(forms.Form):
-    confirm = text_input("To confirm deletion, enter the role name", autocomplete="off")
-
-
 class TagForm(forms.Form):
     tag_key = text_input("Key", required=True, maxlength=128)
     tag_value = text_input("Value (optional)", maxlength=256)
-
-
-def detail_url(role_name: str, tab: str | None = None) -> str:
-    return reverse("console:role_detail", args=[role_name]) + query(tab=tab)
 
 
 def _tags(keys: list[str], values: list[str]) -> list[dict[str, str]]:
@@ -203,26 +216,13 @@ def _tags(keys: list[str], values: list[str]) -> list[dict[str, str]]:
     ]
 
 
-class RoleListView(ConsoleView):
+class RoleListView(EntityListView):
     """Roles: name, trusted entities, creation time, maximum session duration; search; 100 a page."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        search = request.GET.get("q", "").strip()
-        marker = request.GET.get("marker") or None
-        listing = role_reads.search_roles(self.ctx, search=search, marker=marker, max_items=PAGE_SIZE)
-        page = listing.page
-        return self.render(
-            "console/roles/list.html",
-            {
-                "title": "Roles",
-                "search": search,
-                "rows": [(row, duration_label(row.role.max_session_duration)) for row in page.items],
-                "total": listing.total,
-                "next_query": query(q=search, marker=page.marker) if page.is_truncated else None,
-                "first_query": query(q=search) or "?" if marker else None,
-                "may": self.may(create=("iam:CreateRole", arns.all_in(self.ctx.account.account_id, "role"))),
-            },
-        )
+    kind = ROLE
+
+    def rows(self, items: list) -> dict[str, object]:
+        return {"rows": [(row, duration_label(row.role.max_session_duration)) for row in items]}
 
 
 class RoleCreateView(ConsoleView):
@@ -259,7 +259,7 @@ class RoleCreateView(ConsoleView):
             show_error(form, exc, ROLE_FIELDS)
             return self.show(form, policies, tags, document=document, status=exc.http_status)
         messages.success(request, f"Role {role.role_name} created.")
-        return redirect(detail_url(role.role_name))
+        return redirect(ROLE.detail_url(role.role_name))
 
     def show(
         self,
@@ -310,6 +310,7 @@ class RoleDetailView(ConsoleView):
             {
                 "title": role.role_name,
                 "role": role,
+                "kind": ROLE,
                 "summary": summary,
                 "tab": tab,
                 "duration": duration_label(role.max_session_duration),
@@ -367,7 +368,7 @@ class RoleEditView(ConsoleView):
             show_error(form, exc, ROLE_FIELDS)
             return self.show(role_name, form, duration, status=exc.http_status)
         messages.success(request, f"Role {role.role_name} updated.")
-        return redirect(detail_url(role.role_name))
+        return redirect(ROLE.detail_url(role.role_name))
 
     def show(self, role_name: str, form: RoleEditForm, current: object, status: int = 200) -> HttpResponse:
         choices = list(DURATIONS)
@@ -409,7 +410,7 @@ class RoleTrustEditView(ConsoleView):
             form.data["trust_policy"] = document
             return self.show(role_name, form, status=exc.http_status)
         messages.success(request, f"Trust policy of {role.role_name} updated.")
-        return redirect(detail_url(role.role_name, "trust"))
+        return redirect(ROLE.detail_url(role.role_name, "trust"))
 
     def show(self, role_name: str, form: TrustForm, status: int = 200) -> HttpResponse:
         return self.render(
@@ -440,7 +441,7 @@ class RoleTagView(ConsoleView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Tag {key} saved.")
-        return redirect(detail_url(role_name, "tags"))
+        return redirect(ROLE.detail_url(role_name, "tags"))
 
 
 class RoleUntagView(ConsoleView):
@@ -458,195 +459,7 @@ class RoleUntagView(ConsoleView):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Tag {key} removed.")
-        return redirect(detail_url(role_name, "tags"))
-
-
-class RoleAttachPoliciesView(ConsoleView):
-    """Permissions tab → Add permissions → Attach policies."""
-
-    def get(self, request: HttpRequest, role_name: str) -> HttpResponse:
-        return self.show(role_name, [])
-
-    def post(self, request: HttpRequest, role_name: str) -> HttpResponse:
-        policies = request.POST.getlist("policies")
-        if not policies:
-            return self.show(role_name, policies, error="Select at least one policy to attach.", status=400)
-        try:
-            role_writes.attach_role_policies(self.ctx, role_name=role_name, policy_arns=policies)
-        except AccessDeniedError:
-            raise
-        except IamError as exc:
-            return self.show(role_name, policies, error=exc.message, status=exc.http_status)
-        count = len(policies)
-        messages.success(request, f"Attached {count} polic{'ies' if count != 1 else 'y'} to {role_name}.")
-        return redirect(detail_url(role_name, "permissions"))
-
-    def show(self, role_name: str, policies: list[str], error: str = "", status: int = 200) -> HttpResponse:
-        search = self.request.GET.get("policy_q", "").strip()
-        choices = role_reads.role_choices(self.ctx, role_name=role_name, policy_search=search)
-        return self.render(
-            "console/roles/attach_policies.html",
-            {
-                "title": f"Attach policies to {role_name}",
-                "role_name": role_name,
-                "choices": choices,
-                "policy_search": search,
-                "checked_policies": set(policies),
-                "error": error,
-            },
-            status=status,
-        )
-
-
-class RoleDetachPolicyView(ConsoleView):
-    """Permissions tab → Remove on an attached policy (DetachRolePolicy; the policy stays)."""
-
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, role_name: str) -> HttpResponse:
-        policy_arn = request.POST.get("policy_arn", "")
-        try:
-            policy_writes.detach_role_policy(self.ctx, role_name=role_name, policy_arn=policy_arn)
-        except AccessDeniedError:
-            raise
-        except IamError as exc:
-            messages.error(request, exc.message)
-            return redirect(detail_url(role_name, "permissions"))
-        messages.success(request, f"Policy {policy_arn} detached from {role_name}.")
-        return redirect(detail_url(role_name, "permissions"))
-
-
-class RoleInlinePolicyCreateView(ConsoleView):
-    """Permissions tab → Create inline policy (PutRolePolicy), written in JSON."""
-
-    def get(self, request: HttpRequest, role_name: str) -> HttpResponse:
-        role = role_reads.get_role(self.ctx, role_name=role_name)
-        return self.show(role.role_name, InlinePolicyForm())
-
-    def post(self, request: HttpRequest, role_name: str) -> HttpResponse:
-        form = InlinePolicyForm(request.POST)
-        if not form.is_valid():
-            return self.show(role_name, form, status=400)
-        name = form.cleaned_data["policy_name"]
-        try:
-            policy_writes.put_role_policy(
-                self.ctx,
-                role_name=role_name,
-                policy_name=name,
-                policy_document=form.cleaned_data["policy_document"],
-            )
-        except IamError as exc:
-            show_error(form, exc, INLINE_FIELDS)
-            return self.show(role_name, form, status=exc.http_status)
-        messages.success(request, f"Inline policy {name} saved on {role_name}.")
-        return redirect(detail_url(role_name, "permissions"))
-
-    def show(self, role_name: str, form: InlinePolicyForm, status: int = 200) -> HttpResponse:
-        return self.render(
-            "console/roles/inline_create.html",
-            {"title": f"Create inline policy for {role_name}", "role_name": role_name, "form": form},
-            status=status,
-        )
-
-
-class RoleInlinePolicyView(ConsoleView):
-    """An inline policy: its JSON (GetRolePolicy), edited in place (PutRolePolicy)."""
-
-    def get(self, request: HttpRequest, role_name: str, policy_name: str) -> HttpResponse:
-        found = role_reads.role_inline_policy(self.ctx, role_name=role_name, policy_name=policy_name)
-        form = InlinePolicyForm(
-            initial={"policy_name": policy_name, "policy_document": found.policy_document}
-        )
-        return self.show(found, form)
-
-    def post(self, request: HttpRequest, role_name: str, policy_name: str) -> HttpResponse:
-        document = request.POST.get("policy_document", "")
-        form = InlinePolicyForm({"policy_name": policy_name, "policy_document": document})
-        form.is_valid()  # nothing to check here (the service does), but errors can be added now
-        try:
-            policy_writes.put_role_policy(
-                self.ctx, role_name=role_name, policy_name=policy_name, policy_document=document
-            )
-        except IamError as exc:
-            show_error(form, exc, INLINE_FIELDS)
-            found = role_reads.role_inline_policy(self.ctx, role_name=role_name, policy_name=policy_name)
-            return self.show(found, form, status=exc.http_status)
-        messages.success(request, f"Inline policy {policy_name} saved on {role_name}.")
-        return redirect(detail_url(role_name, "permissions"))
-
-    def show(
-        self, found: role_reads.RoleInlinePolicy, form: InlinePolicyForm, status: int = 200
-    ) -> HttpResponse:
-        arn = found.role.arn
-        return self.render(
-            "console/roles/inline_detail.html",
-            {
-                "title": f"Inline policy {found.policy_name}",
-                "role_name": found.role.role_name,
-                "policy_name": found.policy_name,
-                "form": form,
-                "may": self.may(
-                    put_inline=("iam:PutRolePolicy", arn), delete_inline=("iam:DeleteRolePolicy", arn)
-                ),
-            },
-            status=status,
-        )
-
-
-class RoleInlinePolicyDeleteView(ConsoleView):
-    """Delete an inline policy (DeleteRolePolicy), after a confirmation."""
-
-    def get(self, request: HttpRequest, role_name: str, policy_name: str) -> HttpResponse:
-        found = role_reads.role_inline_policy(self.ctx, role_name=role_name, policy_name=policy_name)
-        return self.render(
-            "console/roles/inline_delete.html",
-            {
-                "title": f"Delete inline policy {policy_name}",
-                "role_name": found.role.role_name,
-                "policy_name": policy_name,
-                "may": self.may(delete=("iam:DeleteRolePolicy", found.role.arn)),
-            },
-        )
-
-    def post(self, request: HttpRequest, role_name: str, policy_name: str) -> HttpResponse:
-        policy_writes.delete_role_policy(self.ctx, role_name=role_name, policy_name=policy_name)
-        messages.success(request, f"Inline policy {policy_name} deleted from {role_name}.")
-        return redirect(detail_url(role_name, "permissions"))
-
-
-class RoleDeleteView(ConsoleView):
-    """Delete: a confirmation listing the inline and attached policies that go first."""
-
-    def get(self, request: HttpRequest, role_name: str) -> HttpResponse:
-        return self.show(role_name, RoleDeleteConfirmForm())
-
-    def post(self, request: HttpRequest, role_name: str) -> HttpResponse:
-        form = RoleDeleteConfirmForm(request.POST)
-        form.is_valid()
-        if form.cleaned_data.get("confirm") != role_name:
-            form.add_error("confirm", f"Enter {role_name} to confirm the deletion.")
-            return self.show(role_name, form, status=400)
-        try:
-            deleted = role_writes.delete_role_and_dependents(self.ctx, role_name=role_name)
-        except IamError as exc:
-            show_error(form, exc, {})
-            return self.show(role_name, form, status=exc.http_status)
-        messages.success(request, f"Role {deleted.role_name} deleted.")
-        return redirect("console:roles")
-
-    def show(self, role_name: str, form: RoleDeleteConfirmForm, status: int = 200) -> HttpResponse:
-        dependents = role_reads.role_dependents(self.ctx, role_name=role_name)
-        return self.render(
-            "console/roles/delete.html",
-            {
-                "title": f"Delete {dependents.role.role_name}",
-                "dependents": dependents,
-                "role": dependents.role,
-                "form": form,
-                "may": self.may(delete=("iam:DeleteRole", dependents.role.arn)),
-            },
-            status=status,
-        )
+        return redirect(ROLE.detail_url(role_name, "tags"))
 
 
 urlpatterns: list = [
@@ -658,22 +471,5 @@ urlpatterns: list = [
     path("roles/<str:role_name>/trust/", RoleTrustEditView.as_view(), name="role_trust"),
     path("roles/<str:role_name>/tags/", RoleTagView.as_view(), name="role_tag"),
     path("roles/<str:role_name>/untag/", RoleUntagView.as_view(), name="role_untag"),
-    path("roles/<str:role_name>/delete/", RoleDeleteView.as_view(), name="role_delete"),
-    path(
-        "roles/<str:role_name>/attach-policies/",
-        RoleAttachPoliciesView.as_view(),
-        name="role_attach_policies",
-    ),
-    path("roles/<str:role_name>/detach-policy/", RoleDetachPolicyView.as_view(), name="role_detach_policy"),
-    path("roles/<str:role_name>/inline/", RoleInlinePolicyCreateView.as_view(), name="role_inline_create"),
-    path(
-        "roles/<str:role_name>/inline/<str:policy_name>/",
-        RoleInlinePolicyView.as_view(),
-        name="role_inline_detail",
-    ),
-    path(
-        "roles/<str:role_name>/inline/<str:policy_name>/delete/",
-        RoleInlinePolicyDeleteView.as_view(),
-        name="role_inline_delete",
-    ),
+    *entity_urls(ROLE),
 ]

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import sigv4
+from accounts.authz import note_generation
 from accounts.context import QUERY, RequestContext
 from accounts.selectors.sts import signing_credentials
 from accounts.services.access_keys import record_access_key_use
@@ -91,8 +92,10 @@ def authenticate(
     credentials = signing_credentials(access_key_id, _session_token(request), service=signed_service)
     sigv4.verify(signed, parsed, credentials.secret_access_key)
     if credentials.session is None:
-        record_access_key_use(access_key_id, service=signed_service, region=region)
-    return RequestContext(
+        record_access_key_use(
+            access_key_id, service=signed_service, region=region, known=credentials.access_key
+        )
+    ctx = RequestContext(
         caller=credentials.caller,
         session=credentials.session,
         mfa_authenticated_at=credentials.mfa_authenticated_at,
@@ -103,6 +106,8 @@ def authenticate(
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
         request_id=request_id,
     )
+    note_generation(ctx, ctx.account)  # loaded with the key: no second read of the account
+    return ctx
 
 
 def _session_token(request: HttpRequest) -> str | None:

@@ -560,16 +560,15 @@ class SecretForSigningTests:
     def test_the_owner_and_secret_of_an_active_key_in_one_query(self, ctx, alice, django_assert_num_queries):
         issued = access_keys.create_access_key(ctx, user_name="alice")
         with django_assert_num_queries(1):
-            owner, secret = key_reads.secret_for_signing(issued.access_key.access_key_id)
-            assert owner.arn == alice.arn  # the account comes with the user
-        assert (owner, secret) == (alice, issued.secret_access_key)
+            key, secret = key_reads.secret_for_signing(issued.access_key.access_key_id)
+            assert key.user.arn == alice.arn  # the user and its account come with the key
+            assert key.user.account.authz_generation >= 0
+        assert (key.user, secret) == (alice, issued.secret_access_key)
 
     def test_root_keys_belong_to_the_root_user(self, ctx, root):
         issued = access_keys.create_access_key(ctx)
-        assert key_reads.secret_for_signing(issued.access_key.access_key_id) == (
-            root,
-            issued.secret_access_key,
-        )
+        key, secret = key_reads.secret_for_signing(issued.access_key.access_key_id)
+        assert (key.user, secret) == (root, issued.secret_access_key)
 
     def test_inactive_unknown_and_malformed_keys_give_none(self, ctx, django_assert_num_queries):
         key_id = access_keys.create_access_key(ctx).access_key.access_key_id

@@ -404,8 +404,8 @@ class CreateAccessKeyTests:
         assert response.status_code == 200
         assert response["Cache-Control"] == "no-store"
         key = AccessKey.objects.get(user=root)
-        owner, secret = secret_for_signing(key.access_key_id)
-        assert owner == root
+        signing_key, secret = secret_for_signing(key.access_key_id)
+        assert signing_key.user == root
         page = text(response)
         assert f'<code id="access-key-id">{key.access_key_id}</code>' in page
         assert f'<code id="secret-access-key" class="secret">{secret}</code>' in page
