@@ -406,4 +406,4 @@ class HomeView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             return redirect("console:dashboard")
-        return TemplateResponse(request, "home.html", {"ctx": None})
+        return TemplateResponse(request, "home.html")
