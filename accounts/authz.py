@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import NoReturn
 
 from django.db.models import F, Q
 
@@ -50,10 +51,20 @@ def authorize(
     reason = _denial_reason(ctx, action, resource_arn, extra_context, granted)
     if reason is None:
         return
-    audit.record(ctx, action, target=resource_arn, outcome=audit.DENIED, error_code=AccessDeniedError.code)
-    raise AccessDeniedError(
-        f"User: {ctx.caller.arn} is not authorized to perform: {action} on resource: {resource_arn} {reason}"
+    deny(ctx, action, resource_arn, f"{not_authorized(ctx, action, resource_arn)} {reason}")
+
+
+def not_authorized(ctx: RequestContext, action: str, resource_arn: str) -> str:
+    """AWS's AccessDenied sentence, without the "because …" tail."""
+    return f"User: {ctx.caller.arn} is not authorized to perform: {action} on resource: {resource_arn}"
+
+
+def deny(ctx: RequestContext, action: str, target: str, message: str, **parameters: object) -> NoReturn:
+    """Audit a denial (outside any transaction, so it stays) and raise AccessDenied with the message."""
+    audit.record(
+        ctx, action, target=target, outcome=audit.DENIED, error_code=AccessDeniedError.code, **parameters
     )
+    raise AccessDeniedError(message)
 
 
 def authorize_on(
@@ -160,12 +171,7 @@ def authorize_assume_role(
     context = request_context(ctx, extra)
     for action in actions:
         if not policy_set.evaluate(Request(ctx.caller.arn, action, role.arn, context)).allowed:
-            audit.record(
-                ctx, action, target=role.arn, outcome=audit.DENIED, error_code=AccessDeniedError.code
-            )
-            raise AccessDeniedError(
-                f"User: {ctx.caller.arn} is not authorized to perform: {action} on resource: {role.arn}"
-            )
+            deny(ctx, action, role.arn, not_authorized(ctx, action, role.arn))
 
 
 def creation_context(tags: dict[str, str], boundary: object | None) -> dict[str, object]:

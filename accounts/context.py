@@ -75,12 +75,6 @@ class RequestContext:
     def caller_arn(self) -> str:
         return self.caller.arn
 
-    @property
-    def caller_user_name(self) -> str | None:
-        """The calling IAM user's name (None for the root user and for role sessions)."""
-        caller = self.caller
-        return None if caller.is_root or not isinstance(caller, User) else caller.user_name
-
     def calling_user(self) -> User:
         """The user behind a request that names no user (GetUser, ListAccessKeys, … without UserName);
         a role session must name one, as in AWS."""

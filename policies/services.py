@@ -23,7 +23,6 @@ from iam_portal.errors import (
     InvalidInputError,
     LimitExceededError,
     NoSuchEntityError,
-    validation_error,
 )
 
 from .documents import check_document
@@ -36,6 +35,9 @@ from .models import (
     UserPolicyAttachment,
 )
 from .selectors import (
+    POLICY_NAME_MAX,
+    _check_bool,
+    _entity_model,
     attached_entities,
     authorize_on_policy,
     boundary_entities,
@@ -51,7 +53,6 @@ from .selectors import (
 MAX_POLICIES_PER_ACCOUNT = 1500  # quotas.POLICIES_QUOTA
 MAX_VERSIONS_PER_POLICY = 5  # quotas.VERSIONS_PER_POLICY_QUOTA
 MAX_POLICY_SIZE = 6144  # quotas.POLICY_SIZE_QUOTA, characters other than white space
-POLICY_NAME_MAX = 128
 
 
 def _document(document: object) -> str:
@@ -148,7 +149,7 @@ def _in_use(policy: ManagedPolicy) -> bool:
     ):
         return True
     return any(
-        attachment._meta.get_field(field).related_model.objects.filter(permissions_boundary=policy).exists()
+        _entity_model(attachment, field).objects.filter(permissions_boundary=policy).exists()
         for attachment, field in ((UserPolicyAttachment, "user"), (RolePolicyAttachment, "role"))
     )
 
@@ -176,8 +177,7 @@ def create_policy_version(
 ) -> PolicyVersion:
     """CreatePolicyVersion: at most five versions; ids v1, v2, … in order of creation."""
     check_policy_arn(policy_arn)
-    if not isinstance(set_as_default, bool):
-        raise validation_error(set_as_default, "setAsDefault", "be a boolean")
+    _check_bool(set_as_default, "setAsDefault")
     _document(policy_document)
     policy = policy_by_arn(ctx, policy_arn)
     authorize_on_policy(ctx, "iam:CreatePolicyVersion", policy)
@@ -311,7 +311,7 @@ def delete_policy_and_dependents(ctx: RequestContext, *, policy_arn: str) -> Del
     for kind, entity in attached:
         tags = resource_tag_context(getattr(entity, "tags", None) or {})
         authorize(ctx, f"iam:Detach{kind}Policy", entity.arn, {**tags, "iam:PolicyARN": policy.arn})
-    for _ in range(versions):
+    if versions:  # one decision: the same action on the same policy for every version
         authorize_on_policy(ctx, "iam:DeletePolicyVersion", policy)
     authorize_on_policy(ctx, "iam:DeletePolicy", policy)
     with audit.write(ctx, "iam:DeletePolicy", policy.arn, policy_arn=policy_arn):

@@ -48,9 +48,10 @@ class IssuedAccessKey:
     __str__ = __repr__
 
 
-def new_access_key_id() -> str:
-    """AKIA and 16 random characters of [A-Z2-7] (80 bits), as AWS's long-term key ids."""
-    return "AKIA" + "".join(secrets.choice(KEY_ID_ALPHABET) for _ in range(16))
+def new_access_key_id(prefix: str = "AKIA") -> str:
+    """The prefix (AKIA: long-term; ASIA: STS) and 16 random characters of [A-Z2-7] (80 bits), as AWS's
+    key ids."""
+    return prefix + "".join(secrets.choice(KEY_ID_ALPHABET) for _ in range(16))
 
 
 def new_secret_access_key() -> str:

@@ -1,9 +1,9 @@
-"""The steps of the console's all-or-nothing group and role workflows that are the same for both:
-attach several managed policies, detach every attached policy and delete every inline policy
-before the group or role itself goes (steps.py runs them).
+"""The steps of the console's all-or-nothing user, group and role workflows that are the same for
+all three: attach several managed policies, detach every attached policy and delete every inline
+policy before the identity itself goes (steps.py runs them).
 
-Each step runs the same call as AttachGroupPolicy / AttachRolePolicy and their neighbours in
-policy_attachments.py, for that module's GROUP or ROLE kind.
+Each step runs the same call as AttachUserPolicy / AttachGroupPolicy / AttachRolePolicy and their
+neighbours in policy_attachments.py, for that module's USER, GROUP or ROLE kind.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .steps import Step
 
 @dataclass(frozen=True)
 class Target:
-    """The group or role a workflow changes: its kind, ARN and name (as stored, or as it will be for
+    """The user, group or role a workflow changes: its kind, ARN and name (as stored, or as it will be for
     one being created), and the iam:ResourceTag context its actions are authorized with (a role's)."""
 
     kind: _Kind
@@ -36,7 +36,7 @@ class Target:
         return {f"{self.kind.noun}_name": self.name}
 
     def attach_steps(self, ctx: RequestContext, policy_arns: Sequence[str]) -> list[Step]:
-        """Attach{Group,Role}Policy steps, each policy looked up (NoSuchEntity before anything
+        """Attach{User,Group,Role}Policy steps, each policy looked up (NoSuchEntity before anything
         happens) once."""
         out, seen = [], set()
         for arn in policy_arns:
@@ -59,7 +59,7 @@ class Target:
         return out
 
     def detach_steps(self, ctx: RequestContext, policy_arns: Sequence[str]) -> list[Step]:
-        """Detach{Group,Role}Policy steps (the policies themselves stay)."""
+        """Detach{User,Group,Role}Policy steps (the policies themselves stay)."""
         return [
             Step(
                 f"iam:Detach{self.kind.title}Policy",
@@ -74,7 +74,7 @@ class Target:
         ]
 
     def inline_delete_steps(self, ctx: RequestContext, policy_names: Sequence[str]) -> list[Step]:
-        """Delete{Group,Role}Policy steps."""
+        """Delete{User,Group,Role}Policy steps."""
         return [
             Step(
                 f"iam:Delete{self.kind.title}Policy",
@@ -90,7 +90,7 @@ class Target:
 
 
 def policies_of(kind: _Kind, entity: models.Model) -> tuple[list[str], list[str]]:
-    """The ARNs of the managed policies attached to a group or role and the names of its inline
+    """The ARNs of the managed policies attached to a user, group or role and the names of its inline
     policies, each by name: what the console's Delete removes first."""
     attached = (
         kind.attachment.objects.filter(**kind.mine(entity))

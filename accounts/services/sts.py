@@ -20,7 +20,6 @@ from django.views.decorators.debug import sensitive_variables
 
 from iam_portal import secretbox, validation
 from iam_portal.errors import (
-    AccessDeniedError,
     InvalidAuthenticationCodeError,
     PackedPolicyTooLargeError,
     ValidationError,
@@ -30,12 +29,12 @@ from policies.documents import check_document, size
 from policies.models import ManagedPolicy
 
 from .. import audit
-from ..authz import authorize_assume_role
+from ..authz import authorize_assume_role, deny, not_authorized
 from ..context import AssumedRole, RequestContext
 from ..models import Role, SessionCredential, User
 from ..selectors.sts import TEMPORARY_KEY_PREFIX, session_sealing_context, token_digest
 from . import mfa
-from .access_keys import KEY_ID_ALPHABET, new_secret_access_key
+from .access_keys import new_access_key_id, new_secret_access_key
 
 # The STS model's ranges and AWS's rules (../shared/reference/QUOTAS.md, "Role session duration").
 USER_SESSION_RANGE, USER_SESSION_DEFAULT = (900, 129_600), 43_200
@@ -49,6 +48,7 @@ SESSION_NAME = re.compile(r"[\w+=,.@-]*", re.ASCII)
 EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*", re.ASCII)
 SERIAL_NUMBER = re.compile(r"[\w+=/:,.@-]*", re.ASCII)
 TOKEN_CODE = re.compile(r"[\d]*", re.ASCII)
+ANY_TEXT = re.compile(r".+", re.S)  # arnType: a length range only
 ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)", re.ASCII)
 MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code."
 SESSION_CREDENTIALS = "Cannot call GetSessionToken with session credentials"
@@ -76,18 +76,13 @@ class AssumedRoleCredentials:
     source_identity: str | None
 
 
-def _new_session_key_id() -> str:
-    """ASIA and 16 random characters, as AWS's temporary key ids."""
-    return TEMPORARY_KEY_PREFIX + "".join(secrets.choice(KEY_ID_ALPHABET) for _ in range(16))
-
-
 @sensitive_variables()
 def _issue(
     ctx: RequestContext, expiration: datetime, **fields: object
 ) -> tuple[SessionCredential, TemporaryCredentials]:
     """Store a new session (expired ones of the account go) and its credentials, shown this once."""
     SessionCredential.objects.filter(account=fields["account"], expiration__lt=ctx.now).delete()
-    key_id, secret = _new_session_key_id(), new_secret_access_key()
+    key_id, secret = new_access_key_id(TEMPORARY_KEY_PREFIX), new_secret_access_key()
     token = base64.b64encode(secrets.token_bytes(SESSION_TOKEN_BYTES)).decode()
     session = SessionCredential.objects.create(
         access_key_id=key_id,
@@ -124,15 +119,7 @@ def _mfa_authenticated_at(
         # Its own transaction: a wrong code's back-off is committed even though the request fails.
         mfa.verify_code(ctx.caller, token_code, serial_number, ctx=ctx)
     except InvalidAuthenticationCodeError:
-        audit.record(
-            ctx,
-            action,
-            target=target,
-            outcome=audit.DENIED,
-            error_code=AccessDeniedError.code,
-            serial_number=serial_number,
-        )
-        raise AccessDeniedError(MFA_FAILED) from None
+        deny(ctx, action, target, MFA_FAILED, serial_number=serial_number)
     return ctx.now
 
 
@@ -151,8 +138,7 @@ def get_session_token(
     """
     validation.integer(duration_seconds, "durationSeconds", USER_SESSION_RANGE)
     if ctx.session is not None or not isinstance(ctx.caller, User):
-        audit.record(ctx, "sts:GetSessionToken", outcome=audit.DENIED, error_code=AccessDeniedError.code)
-        raise AccessDeniedError(SESSION_CREDENTIALS)
+        deny(ctx, "sts:GetSessionToken", "", SESSION_CREDENTIALS)
     user = ctx.caller
     duration = duration_seconds or USER_SESSION_DEFAULT
     if user.is_root:
@@ -202,7 +188,7 @@ def _session_policy_arns(values: object) -> list[str]:
     for i, item in enumerate(values, 1):
         arn = item.get("arn") if isinstance(item, dict) else None
         validation.constrained(
-            arn, f"policyArns.{i}.member.arn", min_length=20, max_length=2048, pattern=re.compile(r".+", re.S)
+            arn, f"policyArns.{i}.member.arn", min_length=20, max_length=2048, pattern=ANY_TEXT
         )
         arns.append(arn)
     return arns
@@ -249,9 +235,7 @@ def assume_role(
     DurationSeconds: 900 up to the role's MaxSessionDuration, one hour when a role session assumes
     a role (role chaining). The root user cannot assume roles.
     """
-    validation.constrained(
-        role_arn, "roleArn", min_length=20, max_length=2048, pattern=re.compile(r".+", re.S)
-    )
+    validation.constrained(role_arn, "roleArn", min_length=20, max_length=2048, pattern=ANY_TEXT)
     validation.constrained(
         role_session_name, "roleSessionName", min_length=2, max_length=64, pattern=SESSION_NAME
     )
@@ -267,39 +251,29 @@ def assume_role(
     if policy is not None:
         check_document(policy, member="policy")
     if ctx.caller.is_root:
-        audit.record(
-            ctx, "sts:AssumeRole", target=role_arn, outcome=audit.DENIED, error_code=AccessDeniedError.code
-        )
-        raise AccessDeniedError(ROOT_CANNOT_ASSUME)
+        deny(ctx, "sts:AssumeRole", role_arn, ROOT_CANNOT_ASSUME)
     role = _role_by_arn(ctx, role_arn)
     if role is None:
-        audit.record(
-            ctx, "sts:AssumeRole", target=role_arn, outcome=audit.DENIED, error_code=AccessDeniedError.code
-        )
-        raise AccessDeniedError(
-            f"User: {ctx.caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
-        )
+        deny(ctx, "sts:AssumeRole", role_arn, not_authorized(ctx, "sts:AssumeRole", role_arn))
     chained = isinstance(ctx.caller, AssumedRole)
     inherited = ctx.caller.session.source_identity if chained else ""
     if inherited and source_identity is not None and source_identity != inherited:
         # "The value that is set cannot be changed during the role session" (AWS), nor down a chain.
-        audit.record(
-            ctx, "sts:AssumeRole", target=role.arn, outcome=audit.DENIED, error_code=AccessDeniedError.code
-        )
-        raise AccessDeniedError(
-            f"User: {ctx.caller_arn} is not authorized to perform: sts:SetSourceIdentity on resource: "
-            f"{role.arn} because the source identity {inherited} of the session cannot be changed"
+        deny(
+            ctx,
+            "sts:AssumeRole",
+            role.arn,
+            f"{not_authorized(ctx, 'sts:SetSourceIdentity', role.arn)} "
+            f"because the source identity {inherited} of the session cannot be changed",
         )
     # A source identity follows a role chain, and must be allowed at each step (IAM User Guide).
     source_identity = source_identity or inherited or None
     mfa_at = _mfa_authenticated_at(ctx, "sts:AssumeRole", role.arn, serial_number, token_code)
-    decided = ctx if mfa_at == ctx.mfa_authenticated_at else _with_mfa(ctx, mfa_at)
+    decided = replace(ctx, mfa_authenticated_at=mfa_at)  # as the trust policy sees the request
     extra: dict[str, object] = {
         "sts:RoleSessionName": role_session_name,
-        **validation.tag_context(session_tags),
+        **(validation.tag_context(session_tags) if session_tags else {}),
     }
-    if not session_tags:
-        extra.pop("aws:TagKeys")
     if external_id is not None:
         extra["sts:ExternalId"] = external_id
     if source_identity is not None:
@@ -356,8 +330,3 @@ def assume_role(
         entry.parameters["issued_access_key_id"] = credentials.access_key_id
     identity = AssumedRole(role, session)
     return AssumedRoleCredentials(credentials, identity.user_id, identity.arn, packed, source_identity)
-
-
-def _with_mfa(ctx: RequestContext, mfa_at: datetime | None) -> RequestContext:
-    """The request as the trust policy sees it once the caller has proved MFA in it."""
-    return replace(ctx, mfa_authenticated_at=mfa_at)

@@ -37,6 +37,8 @@ from ..selectors import groups as group_reads
 from ..selectors import policy_attachments as policy_reads
 from ..selectors.users import get_user
 from . import access_keys, groups, mfa, passwords, policy_attachments
+from .entity_policies import Target, policies_of
+from .policy_attachments import USER
 from .steps import Step, run_all_or_nothing
 
 MAX_USERS_PER_ACCOUNT = quotas.USERS_QUOTA
@@ -234,24 +236,7 @@ def _permission_steps(
                 {"group_name": group.group_name, "user_name": user_name},
             )
         )
-    seen_policies: set[str] = set()
-    for arn in policy_arns:
-        policy_attachments.policy_arn(arn, "policyArn")
-        policy = lookups.managed_policy_by_arn(ctx.account, arn)
-        if policy.arn in seen_policies:
-            continue
-        seen_policies.add(policy.arn)
-        steps.append(
-            Step(
-                "iam:AttachUserPolicy",
-                user_arn,
-                {**tags, "iam:PolicyARN": policy.arn},
-                lambda policy_arn=policy.arn: policy_attachments.attach_user_policy(
-                    ctx, user_name=user_name, policy_arn=policy_arn
-                ),
-                {"user_name": user_name, "policy_arn": policy.arn},
-            )
-        )
+    steps += Target(USER, user_arn, user_name, tags).attach_steps(ctx, policy_arns)
     for policy_name, document in inline_policies:
         validation.name(policy_name, "policyName", policy_attachments.POLICY_NAME_MAX)
         steps.append(
@@ -478,34 +463,9 @@ def _deletion_steps(ctx: RequestContext, user: User) -> list[Step]:
                 {"serial_number": serial},
             )
         )
-    for policy_name in (
-        UserPolicy.objects.filter(user=user).order_by("policy_name").values_list("policy_name", flat=True)
-    ):
-        steps.append(
-            Step(
-                "iam:DeleteUserPolicy",
-                user.arn,
-                tags,
-                lambda policy_name=policy_name: policy_attachments.delete_user_policy(
-                    ctx, user_name=name, policy_name=policy_name
-                ),
-                {"user_name": name, "policy_name": policy_name},
-            )
-        )
-    for arn in (
-        UserPolicyAttachment.objects.filter(user=user)
-        .order_by("policy__policy_name")
-        .values_list("policy__arn", flat=True)
-    ):
-        steps.append(
-            Step(
-                "iam:DetachUserPolicy",
-                user.arn,
-                {**tags, "iam:PolicyARN": arn},
-                lambda arn=arn: policy_attachments.detach_user_policy(ctx, user_name=name, policy_arn=arn),
-                {"user_name": name, "policy_arn": arn},
-            )
-        )
+    attached, inline = policies_of(USER, user)
+    target = Target(USER, user.arn, name, tags)
+    steps += target.inline_delete_steps(ctx, inline) + target.detach_steps(ctx, attached)
     for group in (
         GroupMembership.objects.select_related("group__account")
         .filter(user=user)

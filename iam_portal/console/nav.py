@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accounts import arns
 from accounts.selectors.permissions import allowed
@@ -41,10 +41,7 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
     for label, url_name, needs in SECTIONS:
         if needs and not may[url_name]:
             continue
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:  # a section not built yet
-            continue
+        url = reverse(url_name)
         current = request.path == url if url_name == "console:dashboard" else request.path.startswith(url)
         items.append({"label": label, "url": url, "current": current})
     return {"console_nav": items}
