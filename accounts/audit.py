@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from iam_portal.errors import IamError
+from iam_portal.prepared import PreparedInsert
 
 from .context import RequestContext
 from .models import AuditEvent
@@ -37,6 +38,9 @@ def _public(parameters: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in parameters.items() if k not in SECRET_PARAMETERS and v is not None}
 
 
+_insert_event = PreparedInsert(AuditEvent)  # every write and every denial: built once
+
+
 def record(
     ctx: RequestContext,
     action: str,
@@ -47,7 +51,7 @@ def record(
     **parameters: object,
 ) -> AuditEvent:
     """Append one audit event for this request."""
-    return AuditEvent.objects.create(
+    return _insert_event.create(
         account=ctx.account,
         actor_arn=ctx.caller_arn,
         access_key_id=ctx.access_key_id,

@@ -23,6 +23,7 @@ from django.db.models import F, Q
 
 from iam_portal import validation
 from iam_portal.errors import AccessDeniedError
+from iam_portal.prepared import PreparedQuery, PreparedStatement
 from policies.engine import IMPLICIT_DENY, Policy, PolicySet, Request, parse_policy
 from policies.engine.matching import arn_account
 from policies.models import GroupPolicy, PolicyVersion, RolePolicy, UserPolicy
@@ -191,9 +192,17 @@ def resource_tag_context(tags: dict[str, str]) -> dict[str, object]:
     return out
 
 
+_bump = PreparedStatement(
+    lambda account_id: Account.objects.filter(pk=account_id).update(
+        authz_generation=F("authz_generation") + 1
+    ),
+    account_id=int,
+)
+
+
 def bump_generation(account: Account) -> None:
     """Mark every cached policy set of the account stale; call inside the write's transaction."""
-    Account.objects.filter(pk=account.pk).update(authz_generation=F("authz_generation") + 1)
+    _bump.execute(account_id=account.pk)
 
 
 def note_generation(ctx: RequestContext, account: Account) -> None:
@@ -232,20 +241,52 @@ def policy_set_for(ctx: RequestContext) -> PolicySet:
     return found
 
 
+# The loaders' queries, compiled once (iam_portal/prepared.py): a policy set is loaded again after
+# every write that bumps the account's generation.
+_DEFAULT_VERSIONS = PolicyVersion.objects.filter(is_default=True)
+_user_inline = PreparedQuery(
+    lambda user_id: UserPolicy.objects.filter(user_id=user_id).values_list("policy_name", "document"),
+    user_id=int,
+)
+_user_groups_inline = PreparedQuery(
+    lambda user_id: GroupPolicy.objects.filter(group__memberships__user_id=user_id).values_list(
+        "group__group_name", "policy_name", "document"
+    ),
+    user_id=int,
+)
+_user_attached = PreparedQuery(  # attached to the user, or to one of the user's groups
+    lambda user_id: (
+        _DEFAULT_VERSIONS.filter(policy__user_attachments__user_id=user_id)
+        | _DEFAULT_VERSIONS.filter(policy__group_attachments__group__memberships__user_id=user_id)
+    )
+    .distinct()
+    .values_list("policy__arn", "document"),
+    user_id=int,
+)
+_role_inline = PreparedQuery(
+    lambda role_id: RolePolicy.objects.filter(role_id=role_id).values_list("policy_name", "document"),
+    role_id=int,
+)
+_role_attached = PreparedQuery(
+    lambda role_id: _DEFAULT_VERSIONS.filter(policy__role_attachments__role_id=role_id).values_list(
+        "policy__arn", "document"
+    ),
+    role_id=int,
+)
+_default_version = PreparedQuery(
+    lambda policy_id: _DEFAULT_VERSIONS.filter(policy_id=policy_id).values_list("policy__arn", "document"),
+    policy_id=int,
+)
+
+
 def _load_policy_set(user: User) -> PolicySet:
     """Read a user's policies: inline, attached, their groups', and the permissions boundary."""
     identity: list[Policy] = []
-    for name, document in UserPolicy.objects.filter(user=user).values_list("policy_name", "document"):
+    for name, document in _user_inline.all(user_id=user.pk):
         identity.append(_compiled(document, "identity", f"{user.user_name}/{name}"))
-    for group, name, document in GroupPolicy.objects.filter(group__memberships__user=user).values_list(
-        "group__group_name", "policy_name", "document"
-    ):
+    for group, name, document in _user_groups_inline.all(user_id=user.pk):
         identity.append(_compiled(document, "identity", f"{group}/{name}"))
-    defaults = PolicyVersion.objects.filter(is_default=True)
-    attached = defaults.filter(policy__user_attachments__user=user) | defaults.filter(
-        policy__group_attachments__group__memberships__user=user
-    )
-    for arn, document in attached.distinct().values_list("policy__arn", "document"):
+    for arn, document in _user_attached.all(user_id=user.pk):
         identity.append(_compiled(document, "identity", arn))
     return PolicySet(identity, _boundary(user.permissions_boundary_id))
 
@@ -254,18 +295,15 @@ def _load_role_policy_set(role: Role, session: SessionCredential) -> PolicySet:
     """A role session's policies: the role's inline and attached ones, its boundary, and the session
     policies given to AssumeRole (the managed ones read by ARN, at their current default version)."""
     identity: list[Policy] = []
-    for name, document in RolePolicy.objects.filter(role=role).values_list("policy_name", "document"):
+    for name, document in _role_inline.all(role_id=role.pk):
         identity.append(_compiled(document, "identity", f"{role.role_name}/{name}"))
-    defaults = PolicyVersion.objects.filter(is_default=True)
-    for arn, document in defaults.filter(policy__role_attachments__role=role).values_list(
-        "policy__arn", "document"
-    ):
+    for arn, document in _role_attached.all(role_id=role.pk):
         identity.append(_compiled(document, "identity", arn))
     sessions: list[Policy] | None = None
     if session.session_policy or session.session_policy_arns:
         sessions = [
             _compiled(document, "identity", arn)
-            for arn, document in defaults.filter(
+            for arn, document in _DEFAULT_VERSIONS.filter(
                 Q(policy__account__isnull=True) | Q(policy__account=role.account_id),
                 policy__arn__in=session.session_policy_arns,
             ).values_list("policy__arn", "document")
@@ -279,11 +317,7 @@ def _boundary(policy_id: int | None) -> list[Policy] | None:
     """The permissions boundary (at its default version), if one is set."""
     if policy_id is None:
         return None
-    arn, document = (
-        PolicyVersion.objects.filter(is_default=True, policy=policy_id)
-        .values_list("policy__arn", "document")
-        .get()
-    )
+    ((arn, document),) = _default_version.all(policy_id=policy_id)  # a boundary always has one
     return [_compiled(document, "identity", arn)]
 
 

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from django.db.models import QuerySet
 
 from .errors import validation_error
+from .prepared import PreparedQuery
 
 T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 100
@@ -52,5 +53,15 @@ def paginate(queryset: QuerySet | list, marker: str | None, max_items: int | Non
     """One page of an ordered queryset (or list): one query, fetching one row more than asked."""
     offset, size = page_bounds(marker, max_items)
     rows = list(queryset[offset : offset + size + 1])
+    truncated = len(rows) > size
+    return Page(rows[:size], truncated, _encode(offset + size) if truncated else None)
+
+
+def paginate_prepared(
+    query: PreparedQuery, marker: str | None, max_items: int | None, **values: object
+) -> Page:
+    """paginate() of an ordered PreparedQuery: one query, compiled once per page window."""
+    offset, size = page_bounds(marker, max_items)
+    rows = query.all(window=(offset, offset + size + 1), **values)
     truncated = len(rows) > size
     return Page(rows[:size], truncated, _encode(offset + size) if truncated else None)

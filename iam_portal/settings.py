@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our own static files (offline)
     "accounts",
     "policies",
 ]
@@ -161,6 +164,43 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # WhiteNoise serves the finders' files (no collectstatic step for `make run`); cached by clients.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The REST API (iam_portal/rest.py, docs/rest-api.md). Its views (IamViewSet) set their authentication,
+# permission, throttle, parser and renderer classes themselves. (DEFAULT_AUTHENTICATION_CLASSES cannot
+# name iam_portal.rest: DRF imports that setting while rest_framework.views is still loading.)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "iam_portal.rest.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# Requests per access key id (SigV4) or per signed-in user: "<count>/<sec|min|hour|day>". Counted in
+# Django's cache, which is per process unless CACHES names a shared one (e.g. Redis).
+IAM_PORTAL_API_RATE = os.environ.get("IAM_PORTAL_API_RATE", "600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IAM Portal REST API",
+    "DESCRIPTION": (
+        "A JSON API over the same services as the console and the AWS Query API. Authenticate with "
+        "SigV4 (service `iam`, any region) or the console session (with CSRF). Errors are "
+        '`{"error": {"code": "<AWS code>", "message": "..."}}` with AWS\'s HTTP status. '
+        "See docs/rest-api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],  # the schema and its pages are public; the API itself is not
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,  # UserIn / UserOut shapes are separate components
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "iam_portal.rest.add_common_errors",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

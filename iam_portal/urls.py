@@ -1,15 +1,18 @@
 """URL wiring: the only place adapters are connected (DESIGN.md, dependency rule 1).
 
 `/` serves two adapters, as AWS's endpoint does: a POST (or a GET with `Action=` in the query string)
-is an AWS Query API call; any other GET is the console's home page.
+is an AWS Query API call; any other GET is the console's home page. `/api/` is the REST API
+(docs/rest-api.md): resources under /api/v1/, the OpenAPI schema and its Swagger UI and Redoc pages.
 """
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.views import HomeView
 from iam_portal.query_api.views import query_api
+from iam_portal.rest import api_not_found
 
 home = HomeView.as_view()
 
@@ -26,4 +29,9 @@ urlpatterns = [
     path("", home_or_query_api, name="home"),
     path("", include("accounts.urls")),
     path("console/", include("iam_portal.console.urls")),
+    path("api/v1/", include("accounts.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    re_path(r"^api/", api_not_found),  # a JSON 404 for any other path under /api/, DEBUG or not
 ]

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from iam_portal import secretbox, validation
 from iam_portal.errors import NoSuchEntityError
-from iam_portal.pagination import Page, paginate
+from iam_portal.pagination import Page, paginate_prepared
+from iam_portal.prepared import PreparedQuery
 
 from .. import lookups
 from ..authz import authorize_on
@@ -67,6 +68,14 @@ def _public_user_name(user: User) -> str | None:
     return None if user.is_root else user.user_name
 
 
+_keys_of = PreparedQuery(  # only the metadata columns: the sealed secret never leaves the database here
+    lambda user_id: AccessKey.objects.filter(user_id=user_id)
+    .order_by("created", "pk")
+    .values_list("access_key_id", "status", "created"),
+    user_id=int,
+)
+
+
 def list_access_keys(
     ctx: RequestContext,
     *,
@@ -77,13 +86,7 @@ def list_access_keys(
     """ListAccessKeys: the user's keys (the caller's own without user_name) oldest first; one query."""
     owner = key_owner(ctx, user_name)
     authorize_on(ctx, "iam:ListAccessKeys", owner)
-    # Only the metadata columns are read: the sealed secret never leaves the database here.
-    rows = (
-        AccessKey.objects.filter(user=owner)
-        .order_by("created", "pk")
-        .values_list("access_key_id", "status", "created")
-    )
-    page = paginate(rows, marker, max_items)
+    page = paginate_prepared(_keys_of, marker, max_items, user_id=owner.pk)
     name = _public_user_name(owner)
     return Page(
         [AccessKeyMetadata(name, key_id, status, created) for key_id, status, created in page.items],
@@ -114,6 +117,15 @@ def get_access_key_last_used(ctx: RequestContext, *, access_key_id: str) -> Acce
     )
 
 
+# Every signed request reads its key: compiled once (iam_portal/prepared.py).
+_active_key = PreparedQuery(
+    lambda access_key_id: AccessKey.objects.select_related("user__account").filter(
+        access_key_id=access_key_id, status=AccessKey.ACTIVE
+    )[:1],
+    access_key_id=str,
+)
+
+
 def secret_for_signing(access_key_id: str) -> tuple[AccessKey, str] | None:
     """An Active key (its user and account loaded) and its opened secret, for SigV4 verification;
     None otherwise.
@@ -122,11 +134,7 @@ def secret_for_signing(access_key_id: str) -> tuple[AccessKey, str] | None:
     """
     if not isinstance(access_key_id, str) or not 16 <= len(access_key_id) <= 128:
         return None
-    key = (
-        AccessKey.objects.select_related("user__account")
-        .filter(access_key_id=access_key_id, status=AccessKey.ACTIVE)
-        .first()
-    )
+    key = _active_key.first(access_key_id=access_key_id)
     if key is None:
         return None
     # A value that cannot be opened (the key was changed) raises SecretBoxError: an operator's problem,

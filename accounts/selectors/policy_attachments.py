@@ -14,7 +14,8 @@ from django.db import models
 
 from iam_portal import validation
 from iam_portal.errors import NoSuchEntityError, validation_error
-from iam_portal.pagination import Page, paginate
+from iam_portal.pagination import Page, paginate, paginate_prepared
+from iam_portal.prepared import PreparedQuery
 from policies.models import GroupPolicy, ManagedPolicy, RolePolicy, UserPolicy
 
 from .. import lookups
@@ -45,6 +46,14 @@ def _policy_path_prefix(value: object) -> str:
     return value
 
 
+_attached_to_user = PreparedQuery(
+    lambda user_id: ManagedPolicy.objects.filter(user_attachments__user_id=user_id).order_by(
+        "policy_name", "pk"
+    ),
+    user_id=int,
+)
+
+
 def _attached(
     policies: models.QuerySet, path_prefix: str, marker: str | None, max_items: int | None
 ) -> Page[ManagedPolicy]:
@@ -54,11 +63,21 @@ def _attached(
     )
 
 
+_INLINE_DOCUMENTS: dict[type[models.Model], PreparedQuery] = {}
+
+
 def _get(inline: type[models.Model], noun: str, entity: models.Model, policy_name: str) -> InlinePolicy:
-    found = inline.objects.filter(**{noun: entity}, policy_name=policy_name).values_list(
-        "document", flat=True
-    )
-    document = found.first()
+    query = _INLINE_DOCUMENTS.get(inline)
+    if query is None:
+        query = _INLINE_DOCUMENTS[inline] = PreparedQuery(
+            lambda owner, name: inline.objects.filter(**{f"{noun}_id": owner}, policy_name=name).values_list(
+                "document"
+            )[:1],
+            owner=int,
+            name=str,
+        )
+    found = query.first(owner=entity.pk, name=policy_name)
+    document = None if found is None else found[0]
     if document is None:
         raise NoSuchEntityError(f"The {noun} policy with name {policy_name} cannot be found.")
     return InlinePolicy(getattr(entity, f"{noun}_name"), policy_name, document)
@@ -89,6 +108,8 @@ def list_attached_user_policies(
     _policy_path_prefix(path_prefix)
     user = lookups.user_by_name(ctx.account, user_name)
     authorize(ctx, "iam:ListAttachedUserPolicies", user.arn, resource_tag_context(user.tags))
+    if path_prefix == "/":  # every path starts with "/": the common call, compiled once
+        return paginate_prepared(_attached_to_user, marker, max_items, user_id=user.pk)
     return _attached(
         ManagedPolicy.objects.filter(user_attachments__user=user), path_prefix, marker, max_items
     )

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
 from iam_portal import validation
-from iam_portal.errors import NoSuchEntityError
+from iam_portal.errors import NoSuchEntityError, validation_error
 from iam_portal.pagination import Page, paginate
 from policies.models import (
     GroupPolicy,
@@ -41,18 +41,46 @@ def get_user(ctx: RequestContext, *, user_name: str | None = None) -> User:
     return user
 
 
+# ListUsers' orderings: AWS's (by name) and the REST API's others, each made total by the primary key.
+USER_ORDERINGS = {
+    "user_name": ("user_name", "pk"),
+    "-user_name": ("-user_name", "-pk"),
+    "create_date": ("created", "pk"),
+    "-create_date": ("-created", "-pk"),
+}
+
+
 def list_users(
-    ctx: RequestContext, *, path_prefix: str = "/", marker: str | None = None, max_items: int | None = None
+    ctx: RequestContext,
+    *,
+    path_prefix: str = "/",
+    name_contains: str = "",
+    group_name: str = "",
+    order_by: str = "user_name",
+    marker: str | None = None,
+    max_items: int | None = None,
 ) -> Page[User]:
-    """ListUsers, ordered by name; one query whatever the number of users."""
+    """ListUsers, ordered by name; one query whatever the number of users. The REST API also filters
+    by part of the name and by group (which, as in the console's list, needs the group column's read on
+    every user) and orders by name or creation date, ascending or descending."""
     validation.path_prefix(path_prefix)
-    authorize(ctx, "iam:ListUsers", arns.all_in(ctx.account.account_id, "user"))
-    users = (
-        User.objects.select_related("account")
-        .filter(account=ctx.account, is_root=False, path__startswith=path_prefix)
-        .order_by("user_name", "pk")
+    if order_by not in USER_ORDERINGS:
+        raise validation_error(order_by, "orderBy", f"satisfy enum value set: [{', '.join(USER_ORDERINGS)}]")
+    if group_name:
+        validation.name(group_name, "groupName", 128)
+    account_id = ctx.account.account_id
+    authorize(ctx, "iam:ListUsers", arns.all_in(account_id, "user"))
+    if group_name:
+        authorize(ctx, FILTER_ACTIONS["group"], every_user(account_id))
+    users = User.objects.select_related("account").filter(
+        account=ctx.account, is_root=False, path__startswith=path_prefix
     )
-    return paginate(users, marker, max_items)
+    if name_contains:
+        users = users.filter(user_name__icontains=name_contains)
+    if group_name:
+        member = GroupMembership.objects.filter(user=OuterRef("pk"), group__group_name__iexact=group_name)
+        users = users.filter(Exists(member))
+    return paginate(users.order_by(*USER_ORDERINGS[order_by]), marker, max_items)
 
 
 def list_user_tags(

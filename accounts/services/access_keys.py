@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from iam_portal import secretbox
 from iam_portal.errors import LimitExceededError, NoSuchEntityError, validation_error
+from iam_portal.prepared import PreparedInsert, PreparedStatement, lock_row
 
 from .. import audit, quotas
 from ..authz import authorize_on
@@ -59,9 +60,22 @@ def new_secret_access_key() -> str:
     return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
 
 
+_insert_key = PreparedInsert(AccessKey)
+_key_count = PreparedStatement(
+    lambda user_id: AccessKey.objects.filter(user_id=user_id).count(), user_id=int
+)
+_delete_key = PreparedStatement(  # the key is of this user, or it is NoSuchEntity
+    lambda user_id, access_key_id: AccessKey.objects.filter(
+        user_id=user_id, access_key_id=access_key_id
+    ).delete(),
+    user_id=int,
+    access_key_id=str,
+)
+
+
 def _lock_owner(owner: User) -> None:
     """Lock the owner's row: racing CreateAccessKey calls for one user count keys one at a time."""
-    if not User.objects.select_for_update().filter(pk=owner.pk).exists():
+    if not lock_row(User, owner.pk):
         raise NoSuchEntityError(f"The user with name {owner.user_name} cannot be found.")
 
 
@@ -76,10 +90,10 @@ def create_access_key(ctx: RequestContext, *, user_name: str | None = None) -> I
     authorize_on(ctx, "iam:CreateAccessKey", owner)  # outside the transaction: denials stay audited
     with audit.write(ctx, "iam:CreateAccessKey", owner.arn, user_name=user_name) as entry:
         _lock_owner(owner)
-        if AccessKey.objects.filter(user=owner).count() >= MAX_ACCESS_KEYS_PER_USER:
+        if _key_count.scalar(user_id=owner.pk) >= MAX_ACCESS_KEYS_PER_USER:
             raise LimitExceededError(f"Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS_PER_USER}")
         key_id, secret = new_access_key_id(), new_secret_access_key()
-        key = AccessKey.objects.create(
+        key = _insert_key.create(
             user=owner,
             access_key_id=key_id,
             secret_ciphertext=secretbox.encrypt(secret, context=sealing_context(key_id)),
@@ -120,8 +134,7 @@ def delete_access_key(ctx: RequestContext, *, access_key_id: str, user_name: str
     owner = key_owner(ctx, user_name)
     authorize_on(ctx, "iam:DeleteAccessKey", owner)
     with audit.write(ctx, "iam:DeleteAccessKey", owner.arn, user_name=user_name, access_key_id=access_key_id):
-        deleted, _ = AccessKey.objects.filter(user=owner, access_key_id=access_key_id).delete()
-        if not deleted:
+        if not _delete_key.execute(user_id=owner.pk, access_key_id=access_key_id):
             raise no_such_key(access_key_id)
 
 

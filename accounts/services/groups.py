@@ -15,6 +15,7 @@ from iam_portal.errors import (
     LimitExceededError,
     NoSuchEntityError,
 )
+from iam_portal.prepared import PreparedInsert, PreparedQuery, PreparedStatement, lock_row
 from policies.models import GroupPolicy, GroupPolicyAttachment
 
 from .. import arns, audit, lookups, quotas
@@ -31,9 +32,21 @@ GROUP_NAME_MAX = 128
 USER_NAME_MAX = 128  # existingUserNameType: membership calls name users that already exist
 
 
+_named = PreparedStatement(
+    lambda account_id, name: Group.objects.filter(account_id=account_id, group_name__lower=name).exists(),
+    account_id=int,
+    name=str,
+)
+_count = PreparedStatement(
+    lambda account_id: Group.objects.filter(account_id=account_id).count(), account_id=int
+)
+
+
 def _exists(account: Account, group_name: str, other_than: Group | None = None) -> bool:
+    if other_than is None:
+        return _named.scalar(account_id=account.pk, name=group_name.lower()) is not None
     groups = Group.objects.filter(account=account, group_name__lower=group_name.lower())
-    return groups.exclude(pk=other_than.pk).exists() if other_than else groups.exists()
+    return groups.exclude(pk=other_than.pk).exists()
 
 
 def create_group(ctx: RequestContext, *, group_name: str, path: str = "/") -> Group:
@@ -47,10 +60,10 @@ def create_group(ctx: RequestContext, *, group_name: str, path: str = "/") -> Gr
         ctx, "iam:CreateGroup", arn, on_integrity_error=already, group_name=group_name, path=path
     ):
         # The account row serializes creations, so the quota and the name check cannot race.
-        Account.objects.select_for_update().get(pk=ctx.account.pk)
+        lock_row(Account, ctx.account.pk)
         if _exists(ctx.account, group_name):
             raise already
-        if Group.objects.filter(account=ctx.account).count() >= MAX_GROUPS_PER_ACCOUNT:
+        if _count.scalar(account_id=ctx.account.pk) >= MAX_GROUPS_PER_ACCOUNT:
             raise LimitExceededError(f"Cannot exceed quota for GroupsPerAccount: {MAX_GROUPS_PER_ACCOUNT}")
         group = Group.objects.create(
             account=ctx.account, group_name=group_name, path=path, group_id=unique_id("AGPA")
@@ -98,8 +111,19 @@ def update_group(
 
 def _lock_user(user: User, user_name: str) -> None:
     """Lock the user row: it serializes this user's membership changes (and DeleteUser)."""
-    if not User.objects.select_for_update().filter(pk=user.pk).exists():
+    if not lock_row(User, user.pk):
         raise NoSuchEntityError(f"The user with name {user_name} cannot be found.")
+
+
+_groups_of_user = PreparedQuery(  # at most GroupsPerUser rows
+    lambda user_id: GroupMembership.objects.filter(user_id=user_id).values_list("group_id"), user_id=int
+)
+_join_group = PreparedInsert(GroupMembership)
+_leave_group = PreparedStatement(
+    lambda group_id, user_id: GroupMembership.objects.filter(group_id=group_id, user_id=user_id).delete(),
+    group_id=int,
+    user_id=int,
+)
 
 
 def _delete_conflict(group: Group) -> str | None:
@@ -146,12 +170,12 @@ def add_user_to_group(ctx: RequestContext, *, group_name: str, user_name: str) -
         user_name=user_name,
     ):
         _lock_user(user, user_name)  # racing adds for one user cannot together pass 10 groups
-        memberships = GroupMembership.objects.filter(user=user)
-        if memberships.filter(group=group).exists():
+        groups = {group_id for (group_id,) in _groups_of_user.all(user_id=user.pk)}
+        if group.pk in groups:
             return
-        if memberships.count() >= MAX_GROUPS_PER_USER:
+        if len(groups) >= MAX_GROUPS_PER_USER:
             raise LimitExceededError(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
-        GroupMembership.objects.create(group=group, user=user)
+        _join_group.create(group=group, user=user)
         bump_generation(ctx.account)  # the group's policies now feed the user's permissions
 
 
@@ -164,8 +188,7 @@ def remove_user_from_group(ctx: RequestContext, *, group_name: str, user_name: s
     authorize(ctx, "iam:RemoveUserFromGroup", group.arn)
     with audit.write(ctx, "iam:RemoveUserFromGroup", group.arn, group_name=group_name, user_name=user_name):
         _lock_user(user, user_name)
-        removed, _ = GroupMembership.objects.filter(group=group, user=user).delete()
-        if not removed:
+        if not _leave_group.execute(group_id=group.pk, user_id=user.pk):
             raise NoSuchEntityError(f"The user {user_name} is not a member of group {group_name}.")
         bump_generation(ctx.account)  # the group's policies no longer feed the user's permissions
 

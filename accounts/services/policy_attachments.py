@@ -18,6 +18,7 @@ from django.db import models
 
 from iam_portal import validation
 from iam_portal.errors import InvalidInputError, LimitExceededError, NoSuchEntityError, validation_error
+from iam_portal.prepared import PreparedInsert, PreparedQuery, lock_row
 from policies.documents import check_document, size
 from policies.models import (
     GroupPolicy,
@@ -131,6 +132,53 @@ def _lock(kind: _Kind, entity: models.Model) -> models.Model:
     return locked
 
 
+def _hold(kind: _Kind, entity: models.Model) -> None:
+    """Lock the identity's row as _lock does, without reading it again."""
+    if not lock_row(kind.model, entity.pk):
+        raise kind.missing(kind.name_of(entity))
+
+
+_ATTACHED: dict[str, PreparedQuery] = {}
+_INSERTS = {
+    model: PreparedInsert(model)
+    for model in (
+        UserPolicyAttachment,
+        GroupPolicyAttachment,
+        RolePolicyAttachment,
+        UserPolicy,
+        GroupPolicy,
+        RolePolicy,
+    )
+}
+_INLINE: dict[str, PreparedQuery] = {}
+
+
+def _inline_policies(kind: _Kind, entity: models.Model) -> list[tuple[int, str, str]]:
+    """(pk, name, document) of the identity's inline policies (a few kB in all, by their quota)."""
+    query = _INLINE.get(kind.noun)
+    if query is None:
+        query = _INLINE[kind.noun] = PreparedQuery(
+            lambda owner: kind.inline.objects.filter(**{f"{kind.noun}_id": owner}).values_list(
+                "pk", "policy_name", "document"
+            ),
+            owner=int,
+        )
+    return query.all(owner=entity.pk)
+
+
+def _attached_policy_ids(kind: _Kind, entity: models.Model) -> set[int]:
+    """The managed policies attached to the identity (at most its quota: one short read)."""
+    query = _ATTACHED.get(kind.noun)
+    if query is None:
+        query = _ATTACHED[kind.noun] = PreparedQuery(
+            lambda owner: kind.attachment.objects.filter(**{f"{kind.noun}_id": owner}).values_list(
+                "policy_id"
+            ),
+            owner=int,
+        )
+    return {policy_id for (policy_id,) in query.all(owner=entity.pk)}
+
+
 # Managed policies -----------------------------------------------------------------------------
 
 
@@ -146,13 +194,13 @@ def _attach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
     with audit.write(
         ctx, action, entity.arn, on_integrity_error=gone, **{f"{kind.noun}_name": name, "policy_arn": arn}
     ):
-        _lock(kind, entity)  # racing attaches to one identity are counted one after another
-        attached = kind.attachment.objects.filter(**kind.mine(entity))
-        if attached.filter(policy=policy).exists():
+        _hold(kind, entity)  # racing attaches to one identity are counted one after another
+        attached = _attached_policy_ids(kind, entity)
+        if policy.pk in attached:
             return  # attached already: success, and nothing changed
-        if attached.count() >= kind.max_attached:
+        if len(attached) >= kind.max_attached:
             raise LimitExceededError(f"Cannot exceed quota for PoliciesPer{kind.title}: {kind.max_attached}")
-        kind.attachment.objects.create(**kind.mine(entity), policy=policy)
+        _INSERTS[kind.attachment].create(**kind.mine(entity), policy=policy)
         bump_generation(ctx.account)
 
 
@@ -163,7 +211,7 @@ def _detach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
     action = f"iam:Detach{kind.title}Policy"
     authorize(ctx, action, entity.arn, {**_tags(entity), "iam:PolicyARN": arn})
     with audit.write(ctx, action, entity.arn, **{f"{kind.noun}_name": name, "policy_arn": arn}):
-        _lock(kind, entity)
+        _hold(kind, entity)
         # Only policies of this account or AWS's can be attached, so the ARN alone finds the row;
         # a policy that does not exist at all is, as in AWS, simply not attached.
         removed, _ = kind.attachment.objects.filter(**kind.mine(entity), policy__arn=arn).delete()
@@ -226,16 +274,18 @@ def _put(ctx: RequestContext, kind: _Kind, name: str, policy_name: str, document
         entity.arn,
         **{f"{kind.noun}_name": name, "policy_name": policy_name, "policy_document": document},
     ):
-        _lock(kind, entity)  # racing puts cannot together pass the size quota
-        inline = kind.inline.objects.filter(**kind.mine(entity))
-        others = inline.exclude(policy_name=policy_name).values_list("document", flat=True)
+        _hold(kind, entity)  # racing puts cannot together pass the size quota
+        current = _inline_policies(kind, entity)
+        others = [text for pk, name, text in current if name != policy_name]
         # The quota is on all the identity's inline policies together, after this one replaces its
         # namesake; IAM counts characters other than white space.
         if sum(size(other) for other in others) + size(document) > kind.max_inline_size:
             raise LimitExceededError(too_large)
-        kind.inline.objects.update_or_create(
-            **kind.mine(entity), policy_name=policy_name, defaults={"document": document}
-        )
+        namesake = next((pk for pk, name, _text in current if name == policy_name), None)
+        if namesake is None:
+            _INSERTS[kind.inline].create(**kind.mine(entity), policy_name=policy_name, document=document)
+        else:
+            kind.inline.objects.filter(pk=namesake).update(document=document)
         bump_generation(ctx.account)
 
 
@@ -246,7 +296,7 @@ def _delete(ctx: RequestContext, kind: _Kind, name: str, policy_name: str) -> No
     action = f"iam:Delete{kind.title}Policy"
     authorize(ctx, action, entity.arn, _tags(entity))
     with audit.write(ctx, action, entity.arn, **{f"{kind.noun}_name": name, "policy_name": policy_name}):
-        _lock(kind, entity)
+        _hold(kind, entity)
         removed, _ = kind.inline.objects.filter(**kind.mine(entity), policy_name=policy_name).delete()
         if not removed:
             raise NoSuchEntityError(f"The {kind.noun} policy with name {policy_name} cannot be found.")

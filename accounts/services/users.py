@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.views.decorators.debug import sensitive_variables
 
 from iam_portal import validation
@@ -18,6 +19,7 @@ from iam_portal.errors import (
     LimitExceededError,
     NoSuchEntityError,
 )
+from iam_portal.prepared import PreparedDelete, PreparedQuery, PreparedStatement, lock_row
 from policies.models import UserPolicy, UserPolicyAttachment
 
 from .. import arns, audit, lookups, quotas
@@ -45,9 +47,23 @@ MAX_USERS_PER_ACCOUNT = quotas.USERS_QUOTA
 USER_NAME_MAX = 64
 
 
+_named = PreparedStatement(
+    lambda account_id, name: User.objects.filter(
+        account_id=account_id, is_root=False, user_name__lower=name
+    ).exists(),
+    account_id=int,
+    name=str,
+)
+_count = PreparedStatement(
+    lambda account_id: User.objects.filter(account_id=account_id, is_root=False).count(), account_id=int
+)
+
+
 def _exists(account: Account, user_name: str, other_than: User | None = None) -> bool:
+    if other_than is None:
+        return _named.scalar(account_id=account.pk, name=user_name.lower()) is not None
     users = User.objects.filter(account=account, is_root=False, user_name__lower=user_name.lower())
-    return users.exclude(pk=other_than.pk).exists() if other_than else users.exists()
+    return users.exclude(pk=other_than.pk).exists()
 
 
 def create_user(
@@ -78,12 +94,12 @@ def create_user(
         tags=tag_values or None,
     ):
         # The account row serializes creations, so the quota and the name check cannot race.
-        Account.objects.select_for_update().get(pk=ctx.account.pk)
+        lock_row(Account, ctx.account.pk)
         if boundary is not None:
             lookups.lock_boundary(boundary)  # so the only integrity error left is a taken name
         if _exists(ctx.account, user_name):
             raise already
-        if User.objects.filter(account=ctx.account, is_root=False).count() >= MAX_USERS_PER_ACCOUNT:
+        if _count.scalar(account_id=ctx.account.pk) >= MAX_USERS_PER_ACCOUNT:
             raise LimitExceededError(f"Cannot exceed quota for UsersPerAccount: {MAX_USERS_PER_ACCOUNT}")
         user = User(
             account=ctx.account,
@@ -141,21 +157,31 @@ def _lock(user: User) -> User:
     return locked
 
 
+# What may still hang off a user, in the order AWS's DeleteUser documentation lists it.
+_DEPENDENTS = (
+    (LoginProfile, "Cannot delete entity, must delete login profile first."),
+    (AccessKey, "Cannot delete entity, must delete access keys first."),
+    (MFADevice, "Cannot delete entity, must delete MFA device first."),
+    (UserPolicy, "Cannot delete entity, must delete policies first."),
+    (UserPolicyAttachment, "Cannot delete entity, must detach all policies first."),
+    (GroupMembership, "Cannot delete entity, must remove users from group first."),
+)
+_dependents = PreparedQuery(  # one row of flags, one per kind of dependent
+    lambda user_id: User.objects.filter(pk=user_id).values_list(
+        *(Exists(model.objects.filter(user=OuterRef("pk"))) for model, _message in _DEPENDENTS)
+    ),
+    user_id=int,
+)
+
+
+_delete_row = PreparedDelete(User)
+
+
 def _delete_conflict(user: User) -> str | None:
-    """What still hangs off the user, in the order AWS's DeleteUser documentation lists it."""
-    if LoginProfile.objects.filter(user=user).exists():
-        return "Cannot delete entity, must delete login profile first."
-    if AccessKey.objects.filter(user=user).exists():
-        return "Cannot delete entity, must delete access keys first."
-    if MFADevice.objects.filter(user=user).exists():
-        return "Cannot delete entity, must delete MFA device first."
-    if UserPolicy.objects.filter(user=user).exists():
-        return "Cannot delete entity, must delete policies first."
-    if UserPolicyAttachment.objects.filter(user=user).exists():
-        return "Cannot delete entity, must detach all policies first."
-    if GroupMembership.objects.filter(user=user).exists():
-        return "Cannot delete entity, must remove users from group first."
-    return None
+    """What still hangs off the user (the first kind AWS would name), in one query."""
+    flags = _dependents.first(user_id=user.pk)  # the caller holds the row's lock: it is there
+    found = (message for present, (_model, message) in zip(flags, _DEPENDENTS, strict=True) if present)
+    return next(found, None)
 
 
 def delete_user(ctx: RequestContext, *, user_name: str) -> None:
@@ -164,11 +190,12 @@ def delete_user(ctx: RequestContext, *, user_name: str) -> None:
     user = lookups.user_by_name(ctx.account, user_name)
     authorize_on(ctx, "iam:DeleteUser", user)
     with audit.write(ctx, "iam:DeleteUser", user.arn, user_name=user_name):
-        _lock(user)  # a racing AddUserToGroup waits for us
+        if not lock_row(User, user.pk):  # a racing AddUserToGroup waits for us
+            raise NoSuchEntityError(f"The user with name {user_name} cannot be found.")
         conflict = _delete_conflict(user)
         if conflict:
             raise DeleteConflictError(conflict)
-        user.delete()
+        _delete_row.delete(user.pk)  # what is left: password history, STS sessions, recovery codes
 
 
 def tag_user(ctx: RequestContext, *, user_name: str, tags: list[dict]) -> None:

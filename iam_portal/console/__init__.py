@@ -1,12 +1,11 @@
 """The console adapter's base: who is signed in, their RequestContext, and IamErrors rendered once.
 
-A console session is Django's session plus what IAM needs to know about it: when the user passed
-MFA (so that aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge reach the policy engine).
+The session's RequestContext (with when the user passed MFA) is built in iam_portal/session_auth.py,
+which the REST API shares; its names are re-exported here for the console's modules.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -16,29 +15,11 @@ from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from accounts.context import CONSOLE, RequestContext
 from accounts.selectors.permissions import Check, allowed
 from iam_portal.errors import IamError
+from iam_portal.session_auth import MFA_AT, client_ip, request_context
 
-MFA_AT = "iam_mfa_at"  # session key: ISO time the signed-in user passed MFA (absent: no MFA)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind a proxy, configure it to set REMOTE_ADDR (not trusted headers)."""
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def request_context(request: HttpRequest) -> RequestContext:
-    """The RequestContext of a signed-in console request."""
-    mfa_at = request.session.get(MFA_AT)
-    return RequestContext(
-        caller=request.user,
-        channel=CONSOLE,
-        source_ip=client_ip(request),
-        secure_transport=request.is_secure(),
-        mfa_authenticated_at=datetime.fromisoformat(mfa_at) if mfa_at else None,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
-    )
+__all__ = ["MFA_AT", "ConsoleView", "client_ip", "error_page", "request_context", "safe_next"]
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

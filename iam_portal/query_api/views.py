@@ -11,18 +11,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from urllib.parse import parse_qs
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import sigv4
-from accounts.authz import note_generation
-from accounts.context import QUERY, RequestContext
-from accounts.selectors.sts import signing_credentials
-from accounts.services.access_keys import record_access_key_use
 from iam_portal.errors import IamError
+from iam_portal.sigv4_auth import authenticate
 
 from . import render
 from .actions import ACTIONS_BY_VERSION, IAM_VERSION, STS_VERSION, Action
@@ -72,59 +68,6 @@ def _error(code: str, message: str, status: int, request_id: str, namespace: str
 def _signing_service(version: str) -> str | None:
     """The service a request of this Version must be signed for (either, for an unknown Version)."""
     return {IAM_VERSION: "iam", STS_VERSION: "sts"}.get(version)
-
-
-def authenticate(
-    request: HttpRequest, body: bytes, request_id: str, *, service: str | None
-) -> RequestContext:
-    """Verify the SigV4 signature and note the key's use; the key's owner (or the STS session's
-    principal) is the caller."""
-    signed = sigv4.SignedRequest(
-        method=request.method or "POST",
-        path=request.path,
-        query=request.META.get("QUERY_STRING", ""),
-        headers=_headers(request),
-        body=body,
-    )
-    parsed = sigv4.parse_authorization(signed, service=service)
-    access_key_id = parsed.credential.access_key_id
-    region, signed_service = sigv4.region_and_service(parsed)
-    credentials = signing_credentials(access_key_id, _session_token(request), service=signed_service)
-    sigv4.verify(signed, parsed, credentials.secret_access_key)
-    if credentials.session is None:
-        record_access_key_use(
-            access_key_id, service=signed_service, region=region, known=credentials.access_key
-        )
-    ctx = RequestContext(
-        caller=credentials.caller,
-        session=credentials.session,
-        mfa_authenticated_at=credentials.mfa_authenticated_at,
-        channel=QUERY,
-        source_ip=request.META.get("REMOTE_ADDR") or None,
-        secure_transport=request.is_secure(),
-        access_key_id=access_key_id,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
-        request_id=request_id,
-    )
-    note_generation(ctx, ctx.account)  # loaded with the key: no second read of the account
-    return ctx
-
-
-def _session_token(request: HttpRequest) -> str | None:
-    """X-Amz-Security-Token: a header (signed by botocore) or, in a presigned URL, a query member."""
-    token = request.headers.get("X-Amz-Security-Token")
-    if token is None:
-        values = parse_qs(request.META.get("QUERY_STRING", "")).get("X-Amz-Security-Token")
-        token = values[0] if values else None
-    return token or None
-
-
-def _headers(request: HttpRequest) -> dict[str, str]:
-    """The request's headers by lowercase name, Host and Content-Type included."""
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    if "host" not in headers:  # HTTP/1.0 without Host: what the server answered on
-        headers["host"] = request.META.get("SERVER_NAME", "")
-    return headers
 
 
 def resolve(params: Mapping[str, str]) -> tuple[str, Action]:
