@@ -1,12 +1,14 @@
-"""REST API routes of the accounts app, under /api/v1/ (iam_portal/urls.py): users and their tags."""
+"""REST API routes of the accounts app, under /api/v1/ (iam_portal/urls.py): each area module's ROUTES."""
 
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from .api import account, groups, roles, user_credentials, user_permissions, users
 
 app_name = "accounts_api"
 
 router = SimpleRouter()
-router.register("users", api.UserViewSet, basename="user")
+for module in (users, user_permissions, user_credentials, groups, roles, account):
+    for prefix, viewset, basename in module.ROUTES:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = router.urls

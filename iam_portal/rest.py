@@ -3,7 +3,7 @@
 A resource is an `IamViewSet` whose actions parse input with a serializer (`self.body(...)`,
 `self.query(...)`), call ONE service or selector with `self.ctx`, and shape the answer with an `…Out`
 serializer; authorization, rules, the transaction and the audit record live in that function
-(DESIGN.md). Pattern to copy: accounts/api.py.
+(DESIGN.md). Pattern to copy: accounts/api/users.py.
 
 - Authentication: SigV4 with the portal's access keys or STS credentials, scope service `iam`, any
   region (`SigV4Authentication`, the Query API's own verification: iam_portal/sigv4_auth.py); or the

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("console/", include("iam_portal.console.urls")),
     path("api/v1/", include("accounts.api_urls")),
+    path("api/v1/", include("policies.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),

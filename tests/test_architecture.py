@@ -78,7 +78,8 @@ def imported_names(module: Module) -> set[str]:
 
 
 def is_adapter(name: str) -> bool:
-    return name.split(".")[-1] in ADAPTER_LEAVES or any(
+    """views, api, urls modules (or packages: accounts.api.users), and the adapter packages."""
+    return any(part in ADAPTER_LEAVES for part in name.split(".")[1:]) or any(
         name == a or name.startswith(a + ".") for a in ADAPTER_MODULES
     )
 
@@ -227,6 +228,7 @@ BREAKING_SNIPPETS = [
     (check_engine_is_stdlib_only, "policies.engine.lint", "from ..models import ManagedPolicy"),
     (check_drf_permissions, "accounts.api", "class V:\n    permission_classes = [IsAdminUser]"),
     (check_drf_permissions, "accounts.api", "class CanEdit(BasePermission):\n    pass"),
+    (check_adapters_do_not_write, "accounts.api.groups", "def f(u):\n    u.save()"),
 ]
 
 

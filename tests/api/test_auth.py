@@ -277,7 +277,7 @@ class ErrorShapeTests:
         def broken(*args, **kwargs):
             raise RuntimeError("database on fire")
 
-        monkeypatch.setattr("accounts.api.user_reads.list_users", broken)
+        monkeypatch.setattr("accounts.api.users.user_reads.list_users", broken)
         with caplog.at_level(logging.ERROR, logger="iam_portal.rest"):
             response = signed("GET", USERS, root_key)
         assert error(response) == (

@@ -1,4 +1,4 @@
-"""REST resources of the accounts app (docs/rest-api.md): users and their tags.
+"""REST resources: users and their tags (docs/rest-api.md).
 
 ListUsers, CreateUser, GetUser, UpdateUser, DeleteUser, ListUserTags, TagUser, UntagUser: each
 action parses its input, calls ONE service or selector with the caller's RequestContext, and shapes
@@ -302,3 +302,6 @@ class UserViewSet(IamViewSet):
         query = self.query(UntagUserQuery)
         users.untag_user(self.ctx, user_name=user_name, tag_keys=query["tag_keys"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+ROUTES = [("users", UserViewSet, "user")]

@@ -1,0 +1,5 @@
+"""REST resources: (being written)."""
+
+from __future__ import annotations
+
+ROUTES: list[tuple[str, type, str]] = []
