@@ -193,19 +193,24 @@ class PreparedStatement:
 
     def scalar(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> Any:
         """The first column of the first row (None without rows): a count, or 1 for exists()."""
-        with self._cursor(using, values) as cursor:
+        with self._cursor(using, values, ("SELECT",)) as cursor:
             row = cursor.fetchone()
         return None if row is None else row[0]
 
     def execute(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> int:
         """Run an UPDATE or DELETE: how many rows it changed."""
-        with self._cursor(using, values) as cursor:
+        with self._cursor(using, values, ("UPDATE", "DELETE")) as cursor:
             return cursor.rowcount
 
-    def _cursor(self, using: str, values: dict[str, Any]) -> Any:
+    def _cursor(self, using: str, values: dict[str, Any], verbs: tuple[str, ...]) -> Any:
         if values.keys() != self._slots.keys():
             raise TypeError(f"expected values for {sorted(self._slots)}, got {sorted(values)}")
         captured = self._captured.get(using) or self._capture(using)
+        # What an ORM call sends can depend on the rows it finds (a delete with cascades, finding none
+        # of the marker's, only SELECTs): a statement of the wrong kind means the call was not simple.
+        if not captured.sql.lstrip().upper().startswith(verbs):
+            expected = " or ".join(verbs)
+            raise ValueError(f"a prepared statement expected {expected}, the call sent {captured.sql!r}")
         cursor = connections[using].cursor()
         cursor.execute(captured.sql, _bind(captured.params, captured.slots, values))
         return cursor
