@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # AWS Query API calls (POST /) are answered here: none of what follows concerns a signed call.
+    "iam_portal.query_api.middleware.QueryApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files served by the app itself: no CDN
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,32 +1,20 @@
 """URL wiring: the only place adapters are connected (DESIGN.md, dependency rule 1).
 
 `/` serves two adapters, as AWS's endpoint does: a POST (or a GET with `Action=` in the query string)
-is an AWS Query API call; any other GET is the console's home page. `/api/` is the REST API
+is an AWS Query API call, answered by iam_portal.query_api.middleware before URL resolution (settings
+MIDDLEWARE); any other GET is the console's home page. `/api/` is the REST API
 (docs/rest-api.md): resources under /api/v1/, the OpenAPI schema and its Swagger UI and Redoc pages.
 """
 
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.views import HomeView
-from iam_portal.query_api.views import query_api
 from iam_portal.rest import api_not_found
 
-home = HomeView.as_view()
-
-
-@csrf_exempt  # Query API calls are authenticated by their SigV4 signature, not by a session cookie
-def home_or_query_api(request: HttpRequest) -> HttpResponse:
-    """The Query API for POST / and GET /?Action=…; the console home page otherwise."""
-    if request.method == "POST" or "Action" in request.GET:
-        return query_api(request)
-    return home(request)
-
-
 urlpatterns = [
-    path("", home_or_query_api, name="home"),
+    # POST / (and GET /?Action=…) never gets here: QueryApiMiddleware answers AWS Query API calls.
+    path("", HomeView.as_view(), name="home"),
     path("", include("accounts.urls")),
     path("console/", include("iam_portal.console.urls")),
     path("api/v1/", include("accounts.api_urls")),

@@ -18,7 +18,7 @@ from django.db import models
 
 from iam_portal import validation
 from iam_portal.errors import InvalidInputError, LimitExceededError, NoSuchEntityError, validation_error
-from iam_portal.prepared import PreparedInsert, PreparedQuery, lock_row
+from iam_portal.prepared import PreparedInsert, PreparedQuery, PreparedStatement, lock_row
 from policies.documents import check_document, size
 from policies.models import (
     GroupPolicy,
@@ -151,6 +151,21 @@ _INSERTS = {
     )
 }
 _INLINE: dict[str, PreparedQuery] = {}
+_DETACH: dict[str, PreparedStatement] = {}
+
+
+def _detach_statement(kind: _Kind) -> PreparedStatement:
+    """DELETE of the identity's attachment of the policy with this ARN: how many rows went."""
+    statement = _DETACH.get(kind.noun)
+    if statement is None:
+        statement = _DETACH[kind.noun] = PreparedStatement(
+            lambda owner, arn: kind.attachment.objects.filter(
+                **{f"{kind.noun}_id": owner}, policy__arn=arn
+            ).delete(),
+            owner=int,
+            arn=str,
+        )
+    return statement
 
 
 def _inline_policies(kind: _Kind, entity: models.Model) -> list[tuple[int, str, str]]:
@@ -214,8 +229,7 @@ def _detach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
         _hold(kind, entity)
         # Only policies of this account or AWS's can be attached, so the ARN alone finds the row;
         # a policy that does not exist at all is, as in AWS, simply not attached.
-        removed, _ = kind.attachment.objects.filter(**kind.mine(entity), policy__arn=arn).delete()
-        if not removed:
+        if not _detach_statement(kind).execute(owner=entity.pk, arn=arn):
             raise NoSuchEntityError(f"Policy {arn} was not found.")
         bump_generation(ctx.account)
 
