@@ -7,9 +7,13 @@ A denial is audited (outside any transaction, so it is never rolled back) and ra
 AccessDeniedError in AWS's wording.
 
 Speed and correctness across processes: a principal's compiled PolicySet is cached in this
-process under (user, account authorization generation). Every write that feeds authorization bumps
-the generation in its own transaction (`bump_generation`), and the generation is read once per
-request, so a cache entry made stale by any process's write is never used.
+process under (user or session, the account's authorization generation, the user's or role's own).
+Every write that feeds authorization bumps a generation in its own transaction: the identity's
+(`bump_principal_generation`: its own policies, boundary and groups; a group's policies bump each
+member) or, for what feeds many identities at once (a managed policy's default version), the
+account's (`bump_generation`). Both are read once per request, with the caller's row, so a cache
+entry made stale by any process's write is never used, and a write about one user leaves the other
+users' cached policies alone.
 """
 
 from __future__ import annotations
@@ -30,9 +34,9 @@ from policies.models import GroupPolicy, PolicyVersion, RolePolicy, UserPolicy
 
 from . import audit
 from .context import AssumedRole, RequestContext
-from .models import Account, Role, SessionCredential, User
+from .models import Account, Group, Role, SessionCredential, User
 
-_POLICY_SETS: OrderedDict[tuple[str, int], PolicySet] = OrderedDict()
+_POLICY_SETS: OrderedDict[tuple[str, int, int], PolicySet] = OrderedDict()
 _POLICY_SET_LIMIT = 2048
 
 
@@ -201,21 +205,63 @@ _bump = PreparedStatement(
 
 
 def bump_generation(account: Account) -> None:
-    """Mark every cached policy set of the account stale; call inside the write's transaction."""
+    """Mark every cached policy set of the account stale (a managed policy's default version changed,
+    say); call inside the write's transaction."""
     _bump.execute(account_id=account.pk)
 
 
-def note_generation(ctx: RequestContext, account: Account) -> None:
-    """Take the authorization generation from an account row this request has just read (the
-    signer's, loaded with its key), instead of reading it again: it is read once per request either way."""
-    ctx.memo["authz_generation"] = account.authz_generation
+_bump_user = PreparedStatement(
+    lambda pk: User.objects.filter(pk=pk).update(authz_generation=F("authz_generation") + 1), pk=int
+)
+_bump_role = PreparedStatement(
+    lambda pk: Role.objects.filter(pk=pk).update(authz_generation=F("authz_generation") + 1), pk=int
+)
+_bump_members = PreparedStatement(
+    lambda group_id: User.objects.filter(memberships__group_id=group_id).update(
+        authz_generation=F("authz_generation") + 1
+    ),
+    group_id=int,
+)
 
 
-def _generation(ctx: RequestContext) -> int:
+def bump_principal_generation(entity: User | Group | Role) -> None:
+    """Mark stale the cached policy sets that this identity's policies feed: the user's, the role's
+    sessions', or each member's of the group. Call inside the write's transaction; a group's writes
+    and its membership changes both lock the group's row, so none of them misses a member."""
+    if isinstance(entity, User):
+        _bump_user.execute(pk=entity.pk)
+    elif isinstance(entity, Role):
+        _bump_role.execute(pk=entity.pk)
+    else:
+        _bump_members.execute(group_id=entity.pk)
+
+
+def note_generation(ctx: RequestContext) -> None:
+    """Take the authorization generations from the caller's rows as this request has just read them
+    (the signer's user or role and its account, loaded with the key), instead of reading them again."""
+    principal = ctx.caller.role if isinstance(ctx.caller, AssumedRole) else ctx.caller
+    ctx.memo["authz_generation"] = (principal.account.authz_generation, principal.authz_generation)
+
+
+_user_generations = PreparedQuery(
+    lambda pk: User.objects.filter(pk=pk).values_list("account__authz_generation", "authz_generation"),
+    pk=int,
+)
+_role_generations = PreparedQuery(
+    lambda pk: Role.objects.filter(pk=pk).values_list("account__authz_generation", "authz_generation"),
+    pk=int,
+)
+
+
+def _generation(ctx: RequestContext) -> tuple[int, int]:
+    """(the account's generation, the caller's own), read once per request."""
     if "authz_generation" not in ctx.memo:
-        ctx.memo["authz_generation"] = (
-            Account.objects.filter(pk=ctx.account.pk).values_list("authz_generation", flat=True).get()
-        )
+        caller = ctx.caller
+        if isinstance(caller, AssumedRole):
+            found = _role_generations.first(pk=caller.role.pk)
+        else:
+            found = _user_generations.first(pk=caller.pk)
+        ctx.memo["authz_generation"] = found or (-1, -1)  # gone: its policies are loaded (as none)
     return ctx.memo["authz_generation"]
 
 
@@ -225,9 +271,9 @@ def policy_set_for(ctx: RequestContext) -> PolicySet:
     # User ids and session key ids are random and never reused (a primary key can be, after a
     # delete on SQLite). A role session has its own set: its session policies are its own.
     if isinstance(caller, AssumedRole):
-        key = (caller.session.access_key_id, _generation(ctx))
+        key = (caller.session.access_key_id, *_generation(ctx))
     else:
-        key = (caller.user_id, _generation(ctx))
+        key = (caller.user_id, *_generation(ctx))
     found = _POLICY_SETS.get(key)
     if found is None:
         found = (

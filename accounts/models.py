@@ -66,6 +66,8 @@ class User(AbstractBaseUser):
         "policies.ManagedPolicy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     groups = models.ManyToManyField("Group", through="GroupMembership", related_name="users")
+    # Bumped by every write to what feeds this user's permissions (accounts/authz.py).
+    authz_generation = models.BigIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "user_id"
     objects = UserManager()
@@ -137,6 +139,8 @@ class Role(models.Model):
     permissions_boundary = models.ForeignKey(
         "policies.ManagedPolicy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Bumped by every write to what feeds its sessions' permissions (accounts/authz.py).
+    authz_generation = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [

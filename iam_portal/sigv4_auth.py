@@ -65,7 +65,7 @@ def authenticate(
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
         request_id=request_id,
     )
-    note_generation(ctx, ctx.account)  # loaded with the key: no second read of the account
+    note_generation(ctx)  # the caller and its account were loaded with the key: no second read
     return ctx
 
 

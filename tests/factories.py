@@ -6,7 +6,7 @@ import itertools
 import json
 
 from accounts.context import RequestContext, system_context
-from accounts.models import Account, AuditEvent, Group, User, unique_id
+from accounts.models import Account, AuditEvent, Group, Role, User, unique_id
 from accounts.services.account import create_account
 from policies.models import GroupPolicy, GroupPolicyAttachment, ManagedPolicy, PolicyVersion, UserPolicy
 
@@ -86,7 +86,14 @@ def events(action: str) -> list[tuple[str, str]]:
 
 
 def generation(ctx: RequestContext) -> int:
-    return Account.objects.values_list("authz_generation", flat=True).get(pk=ctx.account.pk)
+    """How many times cached authorization state of the account was marked stale: the account's
+    generation plus each user's and role's own (accounts/authz.py)."""
+    from django.db.models import Sum
+
+    account = Account.objects.values_list("authz_generation", flat=True).get(pk=ctx.account.pk)
+    users = User.objects.filter(account=ctx.account).aggregate(n=Sum("authz_generation"))["n"] or 0
+    roles = Role.objects.filter(account=ctx.account).aggregate(n=Sum("authz_generation"))["n"] or 0
+    return account + users + roles
 
 
 def denial(acct: str, caller: str, action: str, resource: str) -> str:

@@ -19,7 +19,7 @@ from iam_portal.prepared import PreparedInsert, PreparedQuery, PreparedStatement
 from policies.models import GroupPolicy, GroupPolicyAttachment
 
 from .. import arns, audit, lookups, quotas
-from ..authz import authorize, bump_generation
+from ..authz import authorize, bump_principal_generation
 from ..context import RequestContext
 from ..models import Account, Group, GroupMembership, User, unique_id
 from .entity_policies import Target, policies_of
@@ -105,8 +105,13 @@ def update_group(
         group.group_name, group.path = new_name, new_path or group.path
         group.save(update_fields=["group_name", "path"])
         # Cached policy sets name the group's policies after the group; keep them current.
-        bump_generation(ctx.account)
+        bump_principal_generation(group)
     return group
+
+
+def _lock_group(group: Group, group_name: str) -> None:
+    if not lock_row(Group, group.pk):
+        raise NoSuchEntityError(f"The group with name {group_name} cannot be found.")
 
 
 def _lock_user(user: User, user_name: str) -> None:
@@ -169,6 +174,9 @@ def add_user_to_group(ctx: RequestContext, *, group_name: str, user_name: str) -
         group_name=group_name,
         user_name=user_name,
     ):
+        # The group's row first: its policy changes take it too, so they and this change of its
+        # members happen one after the other (authz.bump_principal_generation misses no member).
+        _lock_group(group, group_name)
         _lock_user(user, user_name)  # racing adds for one user cannot together pass 10 groups
         groups = {group_id for (group_id,) in _groups_of_user.all(user_id=user.pk)}
         if group.pk in groups:
@@ -176,7 +184,7 @@ def add_user_to_group(ctx: RequestContext, *, group_name: str, user_name: str) -
         if len(groups) >= MAX_GROUPS_PER_USER:
             raise LimitExceededError(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
         _join_group.create(group=group, user=user)
-        bump_generation(ctx.account)  # the group's policies now feed the user's permissions
+        bump_principal_generation(user)  # the group's policies now feed the user's permissions
 
 
 def remove_user_from_group(ctx: RequestContext, *, group_name: str, user_name: str) -> None:
@@ -187,10 +195,11 @@ def remove_user_from_group(ctx: RequestContext, *, group_name: str, user_name: s
     user = lookups.user_by_name(ctx.account, user_name)
     authorize(ctx, "iam:RemoveUserFromGroup", group.arn)
     with audit.write(ctx, "iam:RemoveUserFromGroup", group.arn, group_name=group_name, user_name=user_name):
+        _lock_group(group, group_name)
         _lock_user(user, user_name)
         if not _leave_group.execute(group_id=group.pk, user_id=user.pk):
             raise NoSuchEntityError(f"The user {user_name} is not a member of group {group_name}.")
-        bump_generation(ctx.account)  # the group's policies no longer feed the user's permissions
+        bump_principal_generation(user)  # the group's policies no longer feed the user's permissions
 
 
 # What the console does in one go (all or nothing, each AWS action authorized and audited: steps.py).

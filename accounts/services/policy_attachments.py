@@ -30,7 +30,7 @@ from policies.models import (
 )
 
 from .. import audit, lookups, quotas
-from ..authz import authorize, bump_generation, resource_tag_context
+from ..authz import authorize, bump_principal_generation, resource_tag_context
 from ..context import RequestContext
 from ..models import Account, Group, Role, User
 
@@ -216,7 +216,7 @@ def _attach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
         if len(attached) >= kind.max_attached:
             raise LimitExceededError(f"Cannot exceed quota for PoliciesPer{kind.title}: {kind.max_attached}")
         _INSERTS[kind.attachment].create(**kind.mine(entity), policy=policy)
-        bump_generation(ctx.account)
+        bump_principal_generation(entity)
 
 
 def _detach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
@@ -231,7 +231,7 @@ def _detach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
         # a policy that does not exist at all is, as in AWS, simply not attached.
         if not _detach_statement(kind).execute(owner=entity.pk, arn=arn):
             raise NoSuchEntityError(f"Policy {arn} was not found.")
-        bump_generation(ctx.account)
+        bump_principal_generation(entity)
 
 
 def attach_user_policy(ctx: RequestContext, *, user_name: str, policy_arn: str) -> None:
@@ -300,7 +300,7 @@ def _put(ctx: RequestContext, kind: _Kind, name: str, policy_name: str, document
             _INSERTS[kind.inline].create(**kind.mine(entity), policy_name=policy_name, document=document)
         else:
             kind.inline.objects.filter(pk=namesake).update(document=document)
-        bump_generation(ctx.account)
+        bump_principal_generation(entity)
 
 
 def _delete(ctx: RequestContext, kind: _Kind, name: str, policy_name: str) -> None:
@@ -314,7 +314,7 @@ def _delete(ctx: RequestContext, kind: _Kind, name: str, policy_name: str) -> No
         removed, _ = kind.inline.objects.filter(**kind.mine(entity), policy_name=policy_name).delete()
         if not removed:
             raise NoSuchEntityError(f"The {kind.noun} policy with name {policy_name} cannot be found.")
-        bump_generation(ctx.account)
+        bump_principal_generation(entity)
 
 
 def put_user_policy(ctx: RequestContext, *, user_name: str, policy_name: str, policy_document: str) -> None:
@@ -367,7 +367,7 @@ def _put_boundary(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None
     ):
         _lock(kind, entity)
         kind.model.objects.filter(pk=entity.pk).update(permissions_boundary=boundary)
-        bump_generation(ctx.account)
+        bump_principal_generation(entity)
 
 
 def _delete_boundary(ctx: RequestContext, kind: _Kind, name: str) -> None:
@@ -383,7 +383,7 @@ def _delete_boundary(ctx: RequestContext, kind: _Kind, name: str) -> None:
         if _lock(kind, entity).permissions_boundary_id is None:
             return  # none set: success, and nothing changed
         kind.model.objects.filter(pk=entity.pk).update(permissions_boundary=None)
-        bump_generation(ctx.account)
+        bump_principal_generation(entity)
 
 
 def put_user_permissions_boundary(ctx: RequestContext, *, user_name: str, permissions_boundary: str) -> None:

@@ -10,7 +10,7 @@ from django.db import connection
 from accounts import audit
 from accounts.authz import authorize, is_allowed, request_context
 from accounts.models import Account, AuditEvent, Group, GroupMembership, unique_id
-from accounts.services import users
+from accounts.services import policy_attachments, users
 from iam_portal.errors import AccessDeniedError
 from policies.models import GroupPolicy, UserPolicyAttachment
 from tests import factories as f
@@ -216,6 +216,52 @@ class CachingTests:
             )
         with pytest.raises(AccessDeniedError):
             authorize(f.context_for(alice), "iam:GetUser", arn)
+
+    def test_a_users_own_generation_is_obeyed_at_once(self, ctx, alice):
+        """What another process's RemoveUserFromGroup writes now: the membership, and her generation."""
+        devs = group(ctx, "devs", alice)
+        f.put_group_policy(devs, "p", f.allow("iam:GetUser"))
+        arn = f"arn:aws:iam::{ctx.account.account_id}:user/x"
+        authorize(f.context_for(alice), "iam:GetUser", arn)  # cached in this process
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM accounts_groupmembership WHERE user_id = %s", [alice.pk])
+            cursor.execute(
+                "UPDATE accounts_user SET authz_generation = authz_generation + 1 WHERE id = %s", [alice.pk]
+            )
+        with pytest.raises(AccessDeniedError):
+            authorize(f.context_for(alice), "iam:GetUser", arn)
+
+    def test_a_write_about_another_user_leaves_the_callers_cached_policies_alone(
+        self, ctx, alice, django_assert_num_queries
+    ):
+        f.put_user_policy(alice, "p", f.allow("iam:GetUser"))
+        users.create_user(ctx, user_name="bob")
+        arn = f"arn:aws:iam::{ctx.account.account_id}:user/x"
+        authorize(f.context_for(alice), "iam:GetUser", arn)
+        policy_attachments.put_user_policy(
+            ctx, user_name="bob", policy_name="q", policy_document=f.document(f.allow("s3:*"))
+        )
+        request = f.context_for(alice)
+        with django_assert_num_queries(1):  # the generations only: alice's policies are not read again
+            authorize(request, "iam:GetUser", arn)
+
+    def test_a_change_of_a_groups_policies_marks_each_member_and_no_one_else_stale(
+        self, ctx, alice, django_assert_num_queries
+    ):
+        carol, bob = users.create_user(ctx, user_name="carol"), users.create_user(ctx, user_name="bob")
+        devs = group(ctx, "devs", alice, carol)
+        f.put_group_policy(devs, "p", f.allow("iam:GetUser"))
+        f.put_user_policy(bob, "own", f.allow("iam:GetUser"))
+        arn = f"arn:aws:iam::{ctx.account.account_id}:user/x"
+        for member in (alice, carol, bob):
+            authorize(f.context_for(member), "iam:GetUser", arn)  # all three cached
+        policy_attachments.delete_group_policy(ctx, group_name="devs", policy_name="p")
+        for member in (alice, carol):
+            with pytest.raises(AccessDeniedError):
+                authorize(f.context_for(member), "iam:GetUser", arn)
+        request = f.context_for(bob)
+        with django_assert_num_queries(1):  # bob is no member: his cached policies still hold
+            authorize(request, "iam:GetUser", arn)
 
     def test_changing_a_policy_without_bumping_would_be_a_bug_the_generation_catches(self, ctx, alice):
         f.put_user_policy(alice, "p", f.allow("iam:GetUser"))

@@ -113,7 +113,11 @@ def make_target(ctx, noun: str, name: str | None = None) -> Target:
     if noun == "user":
         return Target(noun, users.create_user(ctx, user_name=name or "alice"))
     if noun == "group":
-        return Target(noun, groups.create_group(ctx, group_name=name or "devs"))
+        # One member: a change of the group's policies marks that member's cached policies stale.
+        group = groups.create_group(ctx, group_name=name or "devs")
+        member = users.create_user(ctx, user_name=f"{group.group_name}-member")
+        groups.add_user_to_group(ctx, group_name=group.group_name, user_name=member.user_name)
+        return Target(noun, group)
     return Target(noun, roles.create_role(ctx, role_name=name or "app", assume_role_policy_document=TRUST))
 
 
