@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -146,13 +146,14 @@ class PreparedQuery(Generic[M]):
 
 
 def _row_builder(queryset: QuerySet, compiler: Any) -> Callable[[list[Any], str], Any]:
-    """How a row becomes a result: a model instance with its select_related objects (as Django's
-    ModelIterable does it), or a tuple for values_list queries."""
+    """How a row becomes a result: a model instance with its select_related objects and annotations
+    (as Django's ModelIterable does it), or a tuple for values_list queries."""
     klass_info = compiler.klass_info
     if klass_info is None or queryset._fields is not None:
         return lambda row, _using: tuple(row)
-    if compiler.annotation_col_map or queryset._prefetch_related_lookups:
-        raise ValueError("prepared queries support neither annotations nor prefetch_related")
+    if queryset._prefetch_related_lookups:
+        raise ValueError("prepared queries do not support prefetch_related")
+    annotations = tuple((compiler.annotation_col_map or {}).items())
     select = compiler.select
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -166,6 +167,8 @@ def _row_builder(queryset: QuerySet, compiler: Any) -> Callable[[list[Any], str]
             populators = populators_by_alias[using] = get_related_populators(klass_info, select, using)
         for populator in populators:
             populator.populate(row, obj)
+        for name, position in annotations:
+            setattr(obj, name, row[position])
         return obj
 
     return build
@@ -293,8 +296,9 @@ class PreparedInsert(Generic[M]):
         return statement, returns_pk
 
 
-# (PROTECT checks by the referencing model's name, CASCADE deletes, the row's own DELETE)
-_DeletePlan = tuple[list[tuple[str, "PreparedStatement"]], list["PreparedStatement"], "PreparedStatement"]
+# (PROTECT checks and CASCADE deletes by referencing model, the row's own DELETE)
+_Steps = list[tuple[type[Model], "PreparedStatement"]]
+_DeletePlan = tuple[_Steps, _Steps, "PreparedStatement"]
 
 
 class PreparedDelete:
@@ -310,13 +314,17 @@ class PreparedDelete:
         self._model = model
         self._plan: _DeletePlan | None = None
 
-    def delete(self, pk: int) -> None:
+    def delete(self, pk: int, *, checked_absent: Collection[type[Model]] = ()) -> None:
+        """Delete the row and what cascades from it. `checked_absent`: models the caller has just
+        found no referencing rows of, in this transaction (with the row locked); they are skipped."""
         protected, cascades, own = self._planned()
-        for name, check in protected:
-            if check.scalar(pk=pk) is not None:
-                raise ProtectedError(f"{self._model.__name__} {pk} is still referenced by {name}", set())
-        for statement in cascades:
-            statement.execute(pk=pk)
+        for model, check in protected:
+            if model not in checked_absent and check.scalar(pk=pk) is not None:
+                message = f"{self._model.__name__} {pk} is still referenced by {model.__name__}"
+                raise ProtectedError(message, set())
+        for model, statement in cascades:
+            if model not in checked_absent:
+                statement.execute(pk=pk)
         own.execute(pk=pk)
 
     def _planned(self) -> _DeletePlan:
@@ -333,9 +341,10 @@ class PreparedDelete:
             related, rows = relation.related_model, _referencing(relation)
             if relation.on_delete is PROTECT:
                 check = PreparedStatement(lambda pk, rows=rows: rows(pk).exists(), pk=int)
-                protected.append((related.__name__, check))
+                protected.append((related, check))
             elif relation.on_delete is CASCADE and collector.can_fast_delete(related._base_manager.all()):
-                cascades.append(PreparedStatement(lambda pk, rows=rows: rows(pk).delete(), pk=int))
+                delete = PreparedStatement(lambda pk, rows=rows: rows(pk).delete(), pk=int)
+                cascades.append((related, delete))
             elif relation.on_delete is not DO_NOTHING:
                 raise ValueError(f"{related.__name__}.{relation.field.name} needs Django's Collector")
         own = PreparedStatement(

@@ -31,6 +31,7 @@ from accounts.context import RequestContext
 from iam_portal import validation
 from iam_portal.errors import InvalidInputError, NoSuchEntityError, validation_error
 from iam_portal.pagination import Page, paginate
+from iam_portal.prepared import PreparedQuery
 
 from .documents import MAX_DOCUMENT_LENGTH
 from .engine import Finding, lint_policy
@@ -101,10 +102,23 @@ def visible_policies(ctx: RequestContext) -> QuerySet[ManagedPolicy]:
     return ManagedPolicy.objects.filter(Q(account=ctx.account) | Q(account__isnull=True))
 
 
+def _visible_with_arn(account_id: int, arn: str) -> QuerySet[ManagedPolicy]:
+    return ManagedPolicy.objects.filter(Q(account_id=account_id) | Q(account__isnull=True), arn=arn)[:1]
+
+
+# Most policy requests start here: compiled once (iam_portal/prepared.py).
+_by_arn = PreparedQuery(_visible_with_arn, account_id=int, arn=str)
+_by_arn_with_usage = PreparedQuery(
+    lambda account_id, arn: with_usage(_visible_with_arn(account_id, arn), account_id),
+    account_id=int,
+    arn=str,
+)
+
+
 def policy_by_arn(ctx: RequestContext, policy_arn: str, *, annotated: bool = False) -> ManagedPolicy:
     """A policy the caller's account can see, by ARN (NoSuchEntity as AWS words it for GetPolicy)."""
-    policies = visible_policies(ctx).filter(arn=policy_arn)
-    policy = (with_usage(policies, ctx) if annotated else policies).first()
+    query = _by_arn_with_usage if annotated else _by_arn
+    policy = query.first(account_id=ctx.account.pk, arn=policy_arn)
     if policy is None:
         raise NoSuchEntityError(f"Policy {policy_arn} was not found.")
     return policy
@@ -134,19 +148,19 @@ def _count(rows: QuerySet, group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def with_usage(policies: QuerySet[ManagedPolicy], ctx: RequestContext) -> QuerySet[ManagedPolicy]:
-    """Annotate default_version_id, attachment_count, permissions_boundary_usage_count, is_attachable."""
-    account = ctx.account
+def with_usage(policies: QuerySet[ManagedPolicy], account_id: int) -> QuerySet[ManagedPolicy]:
+    """Annotate default_version_id, attachment_count, permissions_boundary_usage_count, is_attachable
+    (the counts of one account's users, groups and roles)."""
     user, role = _entity_model(UserPolicyAttachment, "user"), _entity_model(RolePolicyAttachment, "role")
     mine = OuterRef("pk")
     attached = (
-        _count(UserPolicyAttachment.objects.filter(policy=mine, user__account=account), "policy")
-        + _count(GroupPolicyAttachment.objects.filter(policy=mine, group__account=account), "policy")
-        + _count(RolePolicyAttachment.objects.filter(policy=mine, role__account=account), "policy")
+        _count(UserPolicyAttachment.objects.filter(policy=mine, user__account_id=account_id), "policy")
+        + _count(GroupPolicyAttachment.objects.filter(policy=mine, group__account_id=account_id), "policy")
+        + _count(RolePolicyAttachment.objects.filter(policy=mine, role__account_id=account_id), "policy")
     )
     boundaries = _count(
-        user.objects.filter(permissions_boundary=mine, account=account), "permissions_boundary"
-    ) + _count(role.objects.filter(permissions_boundary=mine, account=account), "permissions_boundary")
+        user.objects.filter(permissions_boundary=mine, account_id=account_id), "permissions_boundary"
+    ) + _count(role.objects.filter(permissions_boundary=mine, account_id=account_id), "permissions_boundary")
     default = PolicyVersion.objects.filter(policy=mine, is_default=True).values("version_id")[:1]
     return policies.annotate(
         default_version_id=Subquery(default),
@@ -193,7 +207,7 @@ def list_policies(
     if policy_usage_filter is not None:
         _check_choice(policy_usage_filter, "policyUsageFilter", POLICY_USAGES)
     authorize(ctx, "iam:ListPolicies", f"arn:aws:iam::{ctx.account.account_id}:policy/")
-    policies = with_usage(_in_scope(ctx, scope).filter(path__startswith=path_prefix), ctx)
+    policies = with_usage(_in_scope(ctx, scope).filter(path__startswith=path_prefix), ctx.account.pk)
     if only_attached or policy_usage_filter == "PermissionsPolicy":
         policies = policies.filter(attachment_count__gt=0)
     if policy_usage_filter == "PermissionsBoundary":
@@ -349,7 +363,7 @@ def find_policies(
     policies = _in_scope(ctx, scope)
     if name_contains:
         policies = policies.filter(policy_name__icontains=name_contains)
-    policies = with_usage(policies, ctx)
+    policies = with_usage(policies, ctx.account.pk)
     if policy_usage_filter == "PermissionsPolicy":
         policies = policies.filter(attachment_count__gt=0)
     elif policy_usage_filter == "PermissionsBoundary":

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 from django.db import connection
-from django.db.models import ProtectedError
+from django.db.models import Count, ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AccessKey, Account, AuditEvent, GroupMembership, LoginProfile, MFADevice, User
@@ -18,6 +18,7 @@ from iam_portal.prepared import (
     PreparedStatement,
     lock_row,
 )
+from policies.models import UserPolicy, UserPolicyAttachment
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,27 @@ class PreparedDeleteTests:
         LoginProfile.objects.create(user=bob)
         PreparedDelete(User).delete(bob.pk)
         assert not LoginProfile.objects.filter(user_id=bob.pk).exists()
+
+
+def test_models_checked_absent_are_skipped(made, django_assert_num_queries):
+    bob = User.objects.get(user_name="bob")
+    delete = PreparedDelete(User)
+    delete.delete(User.objects.get(user_name="Alice").pk)  # compiled
+    checked = [MFADevice, GroupMembership, AccessKey, LoginProfile, UserPolicy, UserPolicyAttachment]
+    with django_assert_num_queries(5):  # LogEntry, PasswordHistory, RecoveryCode, the STS sessions, the row
+        delete.delete(bob.pk, checked_absent=checked)
+    assert not User.objects.filter(pk=bob.pk).exists()
+
+
+def test_annotations_are_set_on_the_instances(made):
+    access_keys.create_access_key(made, user_name="bob")
+    keys = PreparedQuery(
+        lambda account_id: User.objects.filter(account_id=account_id, is_root=False)
+        .annotate(keys=Count("access_keys"))
+        .order_by("user_name"),
+        account_id=int,
+    )
+    assert [(user.user_name, user.keys) for user in keys.all(account_id=made.account.pk)] == [
+        ("Alice", 0),
+        ("bob", 1),
+    ]

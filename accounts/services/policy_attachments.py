@@ -154,6 +154,23 @@ _INLINE: dict[str, PreparedQuery] = {}
 _DETACH: dict[str, PreparedStatement] = {}
 
 
+_DELETE_INLINE: dict[str, PreparedStatement] = {}
+
+
+def _delete_inline_statement(kind: _Kind) -> PreparedStatement:
+    """DELETE of the identity's inline policy of this name: how many rows went."""
+    statement = _DELETE_INLINE.get(kind.noun)
+    if statement is None:
+        statement = _DELETE_INLINE[kind.noun] = PreparedStatement(
+            lambda owner, name: kind.inline.objects.filter(
+                **{f"{kind.noun}_id": owner}, policy_name=name
+            ).delete(),
+            owner=int,
+            name=str,
+        )
+    return statement
+
+
 def _detach_statement(kind: _Kind) -> PreparedStatement:
     """DELETE of the identity's attachment of the policy with this ARN: how many rows went."""
     statement = _DETACH.get(kind.noun)
@@ -311,8 +328,7 @@ def _delete(ctx: RequestContext, kind: _Kind, name: str, policy_name: str) -> No
     authorize(ctx, action, entity.arn, _tags(entity))
     with audit.write(ctx, action, entity.arn, **{f"{kind.noun}_name": name, "policy_name": policy_name}):
         _hold(kind, entity)
-        removed, _ = kind.inline.objects.filter(**kind.mine(entity), policy_name=policy_name).delete()
-        if not removed:
+        if not _delete_inline_statement(kind).execute(owner=entity.pk, name=policy_name):
             raise NoSuchEntityError(f"The {kind.noun} policy with name {policy_name} cannot be found.")
         bump_principal_generation(entity)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.db.models import Exists, OuterRef
 from django.views.decorators.debug import sensitive_variables
 
@@ -19,7 +20,7 @@ from iam_portal.errors import (
     LimitExceededError,
     NoSuchEntityError,
 )
-from iam_portal.prepared import PreparedDelete, PreparedQuery, PreparedStatement, lock_row
+from iam_portal.prepared import PreparedDelete, PreparedInsert, PreparedQuery, PreparedStatement, lock_row
 from policies.models import UserPolicy, UserPolicyAttachment
 
 from .. import arns, audit, lookups, quotas
@@ -47,6 +48,7 @@ MAX_USERS_PER_ACCOUNT = quotas.USERS_QUOTA
 USER_NAME_MAX = 64
 
 
+_insert_user = PreparedInsert(User)  # User.save() adds nothing to an insert without a new password
 _named = PreparedStatement(
     lambda account_id, name: User.objects.filter(
         account_id=account_id, is_root=False, user_name__lower=name
@@ -101,16 +103,15 @@ def create_user(
             raise already
         if _count.scalar(account_id=ctx.account.pk) >= MAX_USERS_PER_ACCOUNT:
             raise LimitExceededError(f"Cannot exceed quota for UsersPerAccount: {MAX_USERS_PER_ACCOUNT}")
-        user = User(
+        user = _insert_user.create(
             account=ctx.account,
             user_name=user_name,
             path=path,
             user_id=unique_id("AIDA"),
             tags=tag_values,
             permissions_boundary=boundary,
+            password=make_password(None),  # unusable: a console password is a login profile's
         )
-        user.set_unusable_password()
-        user.save()
     return user
 
 
@@ -195,7 +196,8 @@ def delete_user(ctx: RequestContext, *, user_name: str) -> None:
         conflict = _delete_conflict(user)
         if conflict:
             raise DeleteConflictError(conflict)
-        _delete_row.delete(user.pk)  # what is left: password history, STS sessions, recovery codes
+        # What is left: password history, STS sessions, recovery codes.
+        _delete_row.delete(user.pk, checked_absent=[model for model, _message in _DEPENDENTS])
 
 
 def tag_user(ctx: RequestContext, *, user_name: str, tags: list[dict]) -> None:
