@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .errors import validation_error
 from .prepared import PreparedQuery
@@ -65,3 +66,35 @@ def paginate_prepared(
     rows = query.all(window=(offset, offset + size + 1), **values)
     truncated = len(rows) > size
     return Page(rows[:size], truncated, _encode(offset + size) if truncated else None)
+
+
+def paginate_newest_first(queryset: QuerySet, marker: str | None, max_items: int | None) -> Page:
+    """One page of rows with a `time`, newest first, by (time, id). The marker is a cursor naming the
+    last row shown, not an offset: rows added meanwhile (an audit log grows) never make a later page
+    repeat or skip one."""
+    _, size = page_bounds(None, max_items)
+    if marker is not None:
+        if not isinstance(marker, str) or not 1 <= len(marker) <= 320:
+            raise validation_error(marker, "marker", "have length between 1 and 320")
+        time, pk = _decode_cursor(marker)
+        queryset = queryset.filter(Q(time__lt=time) | Q(time=time, pk__lt=pk))
+    rows = list(queryset.order_by("-time", "-pk")[: size + 1])
+    truncated = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, truncated, _encode_cursor(rows[-1].time, rows[-1].pk) if truncated else None)
+
+
+def _encode_cursor(time: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"t{time.isoformat()}|{pk}".encode()).decode()
+
+
+def _decode_cursor(marker: str) -> tuple[datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(marker.encode()).decode()
+        stamp, pk = text[1:].split("|")
+        time = datetime.fromisoformat(stamp)
+        if text.startswith("t") and pk.isdigit() and len(pk) <= 19 and time.tzinfo is not None:
+            return time, int(pk)
+    except (binascii.Error, UnicodeError, ValueError):
+        pass
+    raise validation_error(marker, "marker", "be a marker returned by a previous response")

@@ -303,9 +303,26 @@ PATH_PATTERN = rf"^(?:{validation.PATH.pattern})$"
 PATH_PREFIX_PATTERN = rf"^{validation.PATH_PREFIX.pattern}$"
 
 
+class _StringsOnly:
+    """JSON gives strings, numbers and booleans; DRF's text fields would take a number as its text."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(_StringsOnly, serializers.CharField):
+    """A string, and only a string."""
+
+
+class StrictRegexField(_StringsOnly, serializers.RegexField):
+    """A string matching a pattern, and only a string."""
+
+
 def name_field(max_length: int, **kwargs: Any) -> serializers.RegexField:
     """A user, group, role or policy name: 1..max_length of [\\w+=,.@-]."""
-    return serializers.RegexField(
+    return StrictRegexField(
         NAME_PATTERN,
         max_length=max_length,
         error_messages={"invalid": "Use letters, digits and +=,.@_- only."},
@@ -313,9 +330,15 @@ def name_field(max_length: int, **kwargs: Any) -> serializers.RegexField:
     )
 
 
+def name_contains_field(noun: str) -> serializers.CharField:
+    """The lists' filter by part of the name, in any case (no AWS member: the REST API's own)."""
+    help_text = f"Only {noun} whose name contains this, in any case."
+    return StrictCharField(required=False, min_length=1, max_length=128, help_text=help_text)
+
+
 def path_field(**kwargs: Any) -> serializers.RegexField:
     """An entity path: "/" or "/division/team/"."""
-    return serializers.RegexField(
+    return StrictRegexField(
         PATH_PATTERN,
         max_length=512,
         error_messages={"invalid": "Must be / or begin and end with / (printable ASCII between)."},
@@ -325,7 +348,7 @@ def path_field(**kwargs: Any) -> serializers.RegexField:
 
 def path_prefix_field(**kwargs: Any) -> serializers.RegexField:
     """A path prefix of a List action (PathPrefix): "/" by default."""
-    return serializers.RegexField(
+    return StrictRegexField(
         PATH_PREFIX_PATTERN,
         max_length=512,
         default="/",
@@ -335,8 +358,8 @@ def path_prefix_field(**kwargs: Any) -> serializers.RegexField:
 
 
 class TagIn(serializers.Serializer):
-    key = serializers.CharField(min_length=1, max_length=128, trim_whitespace=False)
-    value = serializers.CharField(max_length=256, allow_blank=True, default="", trim_whitespace=False)
+    key = StrictCharField(min_length=1, max_length=128, trim_whitespace=False)
+    value = StrictCharField(max_length=256, allow_blank=True, default="", trim_whitespace=False)
 
 
 class TagOut(serializers.Serializer):
@@ -516,8 +539,12 @@ class IamViewSet(viewsets.ViewSet):
         return serializer.validated_data
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """The query string, validated (ValidationError naming each parameter)."""
-        serializer = serializer_class(data=self.request.query_params)
+        """The query string, validated as given (ValidationError naming each parameter): `?marker=`
+        is an empty marker, refused, not a missing one (a QueryDict would make it look absent)."""
+        params, fields = self.request.query_params, serializer_class().fields
+        lists = {name for name, field in fields.items() if isinstance(field, serializers.ListField)}
+        data = {name: params.getlist(name) if name in lists else params[name] for name in params}
+        serializer = serializer_class(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

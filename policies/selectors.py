@@ -197,10 +197,12 @@ def list_policies(
     only_attached: bool = False,
     path_prefix: str = "/",
     policy_usage_filter: str | None = None,
+    name_contains: str = "",
     marker: str | None = None,
     max_items: int | None = None,
 ) -> Page[ManagedPolicy]:
-    """ListPolicies: customer managed (Local), AWS managed (AWS) or both, by name; one query."""
+    """ListPolicies: customer managed (Local), AWS managed (AWS) or both, by name; one query.
+    `name_contains` (the REST API's filter, in any case) is no AWS member."""
     _check_choice(scope, "scope", SCOPES)
     _check_bool(only_attached, "onlyAttached")
     check_policy_path(path_prefix, "pathPrefix")
@@ -212,6 +214,8 @@ def list_policies(
         policies = policies.filter(attachment_count__gt=0)
     if policy_usage_filter == "PermissionsBoundary":
         policies = policies.filter(permissions_boundary_usage_count__gt=0)
+    if name_contains:
+        policies = policies.filter(policy_name__icontains=name_contains)
     return paginate(policies.order_by("policy_name", "pk"), marker, max_items)
 
 

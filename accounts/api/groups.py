@@ -25,6 +25,7 @@ from iam_portal.rest import (
     TimestampField,
     created,
     errors,
+    name_contains_field,
     name_field,
     page_response,
     paginated,
@@ -84,6 +85,7 @@ class GroupOut(serializers.Serializer):
 
 class ListGroupsQuery(PageQuery):
     path_prefix = path_prefix_field(help_text="Only groups whose path starts with this (PathPrefix).")
+    name_contains = name_contains_field("groups")
 
 
 class GroupPageQuery(PageQuery):
@@ -138,6 +140,7 @@ class GroupViewSet(IamViewSet):
         page = group_reads.list_groups(
             self.ctx,
             path_prefix=query["path_prefix"],
+            name_contains=query.get("name_contains", ""),
             marker=query.get("marker"),
             max_items=query.get("max_items"),
         )

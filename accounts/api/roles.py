@@ -36,6 +36,7 @@ from iam_portal.rest import (
     boundary_out,
     created,
     errors,
+    name_contains_field,
     name_field,
     page_response,
     paginated,
@@ -149,6 +150,7 @@ class ListRolesQuery(PageQuery):
     path_prefix = path_prefix_field(
         help_text="Only roles whose path starts with this (ListRoles' PathPrefix)."
     )
+    name_contains = name_contains_field("roles")
 
 
 class CreateRoleIn(serializers.Serializer):
@@ -266,6 +268,7 @@ class RoleViewSet(IamViewSet):
         page = role_reads.list_roles(
             self.ctx,
             path_prefix=query["path_prefix"],
+            name_contains=query.get("name_contains", ""),
             marker=query.get("marker"),
             max_items=query.get("max_items"),
         )

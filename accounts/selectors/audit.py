@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from iam_portal.errors import NoSuchEntityError, validation_error
-from iam_portal.pagination import Page, paginate
+from iam_portal.pagination import Page, paginate_newest_first
 
 from ..authz import authorize
 from ..context import RequestContext
@@ -36,7 +36,8 @@ def list_audit_events(
     marker: str | None = None,
     max_items: int | None = None,
 ) -> Page[AuditEvent]:
-    """The account's audit events, newest first; one query per page.
+    """The account's audit events, newest first; one query per page. The marker is a cursor: events
+    recorded while a caller pages through never make a page repeat or skip one.
 
     Filters (None or "" = no filter):
     - actor_arn: events whose actor ARN *contains* this text, case-insensitively (so
@@ -69,7 +70,7 @@ def list_audit_events(
         events = events.filter(time__gte=since)
     if until is not None:
         events = events.filter(time__lt=until)
-    return paginate(events.order_by("-time", "-id"), marker, max_items)
+    return paginate_newest_first(events, marker, max_items)
 
 
 def get_audit_event(ctx: RequestContext, *, event_id: int) -> AuditEvent:

@@ -30,17 +30,23 @@ def get_role(ctx: RequestContext, *, role_name: str) -> Role:
 
 
 def list_roles(
-    ctx: RequestContext, *, path_prefix: str = "/", marker: str | None = None, max_items: int | None = None
+    ctx: RequestContext,
+    *,
+    path_prefix: str = "/",
+    name_contains: str = "",
+    marker: str | None = None,
+    max_items: int | None = None,
 ) -> Page[Role]:
-    """ListRoles, ordered by name; one query whatever the number of roles."""
+    """ListRoles, ordered by name; one query whatever the number of roles. `name_contains` (the
+    REST API's filter, in any case) is no AWS member."""
     validation.path_prefix(path_prefix)
     authorize(ctx, "iam:ListRoles", arns.all_in(ctx.account.account_id, "role"))
-    roles = (
-        Role.objects.select_related("account", "permissions_boundary")
-        .filter(account=ctx.account, path__startswith=path_prefix)
-        .order_by("role_name", "pk")
+    roles = Role.objects.select_related("account", "permissions_boundary").filter(
+        account=ctx.account, path__startswith=path_prefix
     )
-    return paginate(roles, marker, max_items)
+    if name_contains:
+        roles = roles.filter(role_name__icontains=name_contains)
+    return paginate(roles.order_by("role_name", "pk"), marker, max_items)
 
 
 def list_role_tags(

@@ -117,6 +117,19 @@ class ListAuditEventsTests:
         with pytest.raises(ValidationError):
             list_audit_events(ctx, marker="bogus!")
 
+    def test_the_marker_is_a_cursor_new_events_do_not_shift_the_next_page(self, ctx, logged):
+        first = list_audit_events(ctx, until=T1, max_items=2)
+        assert ids(first) == [logged[3].pk, logged[2].pk]
+        event(ctx, 30)  # recorded while the caller reads page one (newer than all of them)
+        rest = list_audit_events(ctx, until=T1, max_items=2, marker=first.marker)
+        assert ids(rest) == [logged[1].pk, logged[0].pk]  # an offset would have repeated logged[2]
+
+    def test_events_of_the_same_instant_are_ordered_by_id_across_pages(self, ctx):
+        same = [event(ctx, 5) for _ in range(3)]
+        first = list_audit_events(ctx, since=T0, until=T1, max_items=2)
+        rest = list_audit_events(ctx, since=T0, until=T1, max_items=2, marker=first.marker)
+        assert ids(first) + ids(rest) == [same[2].pk, same[1].pk, same[0].pk]
+
     def test_an_iam_user_needs_cloudtrail_lookup_events(self, ctx, acct):
         alice = create_user(ctx, user_name="alice")
         as_alice = f.context_for(alice)
