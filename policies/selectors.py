@@ -616,5 +616,8 @@ def validate_policy_document(
     invalid = _invalid_character(policy_document)
     if invalid is None:
         return findings
+    # The lint's order is by severity group, not strictly errors first (a missing Version warning can
+    # precede an invalid action): split by severity, never by position.
     errors = [f for f in findings if f.severity == "ERROR"]
-    return [*errors, invalid, *findings[len(errors) :]]
+    others = [f for f in findings if f.severity != "ERROR"]
+    return [*errors, invalid, *others]

@@ -329,6 +329,15 @@ class ValidatePolicyDocumentTests:
         ]
         assert policy_reads.validate_policy_document(ctx, policy_document=READ_S3) == []
 
+    def test_a_refused_character_joins_the_errors_and_every_warning_stays(self, ctx):
+        document = '{"Statement": {"Sid": "a\u201cb", "Effect": "Allow", "Action": "iam: GetUser", "Resource": "*"}}'
+        findings = policy_reads.validate_policy_document(ctx, policy_document=document)
+        codes = [(f.severity, f.code) for f in findings]
+        errors = [code for severity, code in codes if severity == "ERROR"]
+        assert [severity for severity, _ in codes[: len(errors)]] == ["ERROR"] * len(errors)  # errors first
+        assert {"INVALID_ACTION", "INVALID_CHARACTER"} <= set(errors)
+        assert ("WARNING", "MISSING_VERSION") in codes and len(codes) == len(set(codes))
+
     def test_a_character_iam_refuses_is_located(self, ctx):
         document = READ_S3.replace("reports/*", "reports/\u2026")  # an ellipsis pasted from a document
         findings = policy_reads.validate_policy_document(ctx, policy_document=document)
