@@ -303,26 +303,9 @@ PATH_PATTERN = rf"^(?:{validation.PATH.pattern})$"
 PATH_PREFIX_PATTERN = rf"^{validation.PATH_PREFIX.pattern}$"
 
 
-class _StringsOnly:
-    """JSON gives strings, numbers and booleans; DRF's text fields would take a number as its text."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)  # type: ignore[misc]
-
-
-class StrictCharField(_StringsOnly, serializers.CharField):
-    """A string, and only a string."""
-
-
-class StrictRegexField(_StringsOnly, serializers.RegexField):
-    """A string matching a pattern, and only a string."""
-
-
 def name_field(max_length: int, **kwargs: Any) -> serializers.RegexField:
     """A user, group, role or policy name: 1..max_length of [\\w+=,.@-]."""
-    return StrictRegexField(
+    return serializers.RegexField(
         NAME_PATTERN,
         max_length=max_length,
         error_messages={"invalid": "Use letters, digits and +=,.@_- only."},
@@ -333,12 +316,12 @@ def name_field(max_length: int, **kwargs: Any) -> serializers.RegexField:
 def name_contains_field(noun: str) -> serializers.CharField:
     """The lists' filter by part of the name, in any case (no AWS member: the REST API's own)."""
     help_text = f"Only {noun} whose name contains this, in any case."
-    return StrictCharField(required=False, min_length=1, max_length=128, help_text=help_text)
+    return serializers.CharField(required=False, min_length=1, max_length=128, help_text=help_text)
 
 
 def path_field(**kwargs: Any) -> serializers.RegexField:
     """An entity path: "/" or "/division/team/"."""
-    return StrictRegexField(
+    return serializers.RegexField(
         PATH_PATTERN,
         max_length=512,
         error_messages={"invalid": "Must be / or begin and end with / (printable ASCII between)."},
@@ -348,7 +331,7 @@ def path_field(**kwargs: Any) -> serializers.RegexField:
 
 def path_prefix_field(**kwargs: Any) -> serializers.RegexField:
     """A path prefix of a List action (PathPrefix): "/" by default."""
-    return StrictRegexField(
+    return serializers.RegexField(
         PATH_PREFIX_PATTERN,
         max_length=512,
         default="/",
@@ -358,8 +341,8 @@ def path_prefix_field(**kwargs: Any) -> serializers.RegexField:
 
 
 class TagIn(serializers.Serializer):
-    key = StrictCharField(min_length=1, max_length=128, trim_whitespace=False)
-    value = StrictCharField(max_length=256, allow_blank=True, default="", trim_whitespace=False)
+    key = serializers.CharField(min_length=1, max_length=128, trim_whitespace=False)
+    value = serializers.CharField(max_length=256, allow_blank=True, default="", trim_whitespace=False)
 
 
 class TagOut(serializers.Serializer):
@@ -511,6 +494,54 @@ def page_response(page: Page, item: type[serializers.Serializer], shape: Any = N
 # --- The base view ---------------------------------------------------------------------------------
 
 
+def json_type_errors(field: serializers.Field, value: Any, name: str = "") -> dict[str, list[str]]:
+    """{field path: [message]} where a JSON value is not of the type its serializer field (and so the
+    OpenAPI schema) names; null is left to the field's allow_null."""
+    if value is None:
+        return {}
+    if isinstance(field, serializers.ListSerializer | serializers.ListField):
+        if not isinstance(value, list):
+            return {name: ["Must be an array."]}
+        errors: dict[str, list[str]] = {}
+        for index, item in enumerate(value):
+            errors.update(json_type_errors(field.child, item, f"{name}.{index}"))
+        return errors
+    if isinstance(field, serializers.Serializer):
+        if not isinstance(value, Mapping):
+            return {name: ["Must be an object."]}
+        errors = {}
+        for child_name, child in field.fields.items():
+            if not child.read_only and child_name in value:
+                path = f"{name}.{child_name}" if name else child_name
+                errors.update(json_type_errors(child, value[child_name], path))
+        return errors
+    kind = next((kind for kind in _JSON_TYPES if isinstance(field, kind)), None)
+    if kind is None:
+        return {}
+    types, wanted = _JSON_TYPES[kind]
+    if isinstance(value, types) and not _bool_as_number(value, types):
+        return {}
+    # DRF's words for the kind where it has them ("Must be a valid boolean.", "Not a valid string."):
+    # not the field's own "invalid" message, which may speak of a pattern.
+    return {name: [kind.default_error_messages["invalid"] if wanted is None else f"Must be {wanted}."]}
+
+
+def _bool_as_number(value: Any, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, bool) and bool not in kinds
+
+
+# The JSON type each kind of serializer field takes (JSONField and DictField: anything / an object).
+_JSON_TYPES: dict[type, tuple[tuple[type, ...], str | None]] = {
+    serializers.BooleanField: ((bool,), None),
+    serializers.IntegerField: ((int,), None),
+    serializers.FloatField: ((int, float), None),
+    serializers.DictField: ((dict,), "an object"),
+    serializers.CharField: ((str,), None),
+    serializers.ChoiceField: ((str, int), "one of the choices"),
+    serializers.DateTimeField: ((str,), "a string"),
+}
+
+
 class IamViewSet(viewsets.ViewSet):
     """Base of every REST resource: authenticated callers only (authorization is the services'),
     JSON in and out, `self.ctx` the caller's RequestContext."""
@@ -533,9 +564,13 @@ class IamViewSet(viewsets.ViewSet):
         super().initial(request, *args, **kwargs)
 
     def body(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """The JSON body, validated (ValidationError naming each field)."""
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
+        """The JSON body, validated (ValidationError naming each field). Each value must have the JSON
+        type the schema gives it: DRF alone would take 12 for "12", "true" for true and "5" for 5."""
+        data = self.request.data
+        wrong = json_type_errors(serializer_class(), data) if isinstance(data, Mapping) else {}
+        serializer = serializer_class(data=data)
+        if not serializer.is_valid() or wrong:
+            raise exceptions.ValidationError({**(serializer.errors or {}), **wrong})
         return serializer.validated_data
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:

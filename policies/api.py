@@ -32,8 +32,6 @@ from iam_portal.rest import (
     PATH_PATTERN,
     IamViewSet,
     PageQuery,
-    StrictCharField,
-    StrictRegexField,
     TagIn,
     TagOut,
     TimestampField,
@@ -73,7 +71,7 @@ AWS_MANAGED = "InvalidInput also for an AWS managed policy: `Cannot modify an AW
 
 
 def _document_field(**kwargs: Any) -> serializers.CharField:
-    return StrictCharField(
+    return serializers.CharField(
         max_length=MAX_DOCUMENT_LENGTH,
         trim_whitespace=False,
         help_text="A policy document: JSON as a string, kept exactly as sent (and answered so).",
@@ -82,7 +80,7 @@ def _document_field(**kwargs: Any) -> serializers.CharField:
 
 
 def _policy_path_field(**kwargs: Any) -> serializers.RegexField:
-    return StrictRegexField(
+    return serializers.RegexField(
         POLICY_PATH_PATTERN,
         max_length=512,
         default="/",
@@ -185,7 +183,7 @@ TAG_PAGE = paginated(TagOut, "TagList", "A page of tags.")
 
 
 class PolicyArnQuery(serializers.Serializer):
-    policy_arn = StrictCharField(
+    policy_arn = serializers.CharField(
         min_length=policy_reads.ARN_MIN,
         max_length=policy_reads.ARN_MAX,
         trim_whitespace=False,
@@ -212,14 +210,16 @@ class ListPoliciesQuery(PageQuery):
 
 
 class CreatePolicyIn(serializers.Serializer):
-    policy_name = StrictRegexField(
+    policy_name = serializers.RegexField(
         NAME_PATTERN,
         max_length=policy_reads.POLICY_NAME_MAX,
         error_messages={"invalid": "Use letters, digits and +=,.@_- only."},
     )
     path = _policy_path_field()
     policy_document = _document_field()
-    description = StrictCharField(required=False, max_length=1000, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(
+        required=False, max_length=1000, allow_blank=True, trim_whitespace=False
+    )
     tags = TagIn(many=True, required=False, max_length=validation.MAX_TAGS)
 
 
@@ -231,7 +231,7 @@ class CreatePolicyVersionIn(serializers.Serializer):
 
 
 class SetDefaultPolicyVersionIn(serializers.Serializer):
-    version_id = StrictRegexField(
+    version_id = serializers.RegexField(
         VERSION_ID_PATTERN,
         max_length=128,
         error_messages={"invalid": "Must be a version id: v1, v2, …"},
@@ -244,7 +244,7 @@ class ListEntitiesQuery(PolicyArnQuery, PageQuery):
         required=False,
         help_text="Only this kind of entity (LocalManagedPolicy and AWSManagedPolicy name none).",
     )
-    path_prefix = StrictRegexField(
+    path_prefix = serializers.RegexField(
         PATH_PATTERN,
         max_length=512,
         default="/",
@@ -659,13 +659,13 @@ class PolicyValidationViewSet(IamViewSet):
 class ContextEntryIn(serializers.Serializer):
     """A condition context key and its value(s) (AWS's ContextEntry)."""
 
-    context_key_name = StrictCharField(
+    context_key_name = serializers.CharField(
         min_length=simulation.CONTEXT_KEY_NAME_MIN,
         max_length=simulation.CONTEXT_KEY_NAME_MAX,
         help_text="e.g. aws:SourceIp, aws:username, aws:PrincipalTag/team (any case).",
     )
     context_key_values = serializers.ListField(
-        child=StrictCharField(allow_blank=True, max_length=2048, trim_whitespace=False),
+        child=serializers.CharField(allow_blank=True, max_length=2048, trim_whitespace=False),
         max_length=MAX_SIMULATED,
         help_text="Exactly one value unless the type is a …List type.",
     )
@@ -674,7 +674,7 @@ class ContextEntryIn(serializers.Serializer):
 
 def _action_names() -> serializers.ListField:
     return serializers.ListField(
-        child=StrictCharField(
+        child=serializers.CharField(
             min_length=simulation.ACTION_NAME_MIN,
             max_length=simulation.ACTION_NAME_MAX,
             trim_whitespace=False,
@@ -687,7 +687,7 @@ def _action_names() -> serializers.ListField:
 
 def _resource_arns() -> serializers.ListField:
     return serializers.ListField(
-        child=StrictCharField(
+        child=serializers.CharField(
             min_length=simulation.RESOURCE_NAME_MIN,
             max_length=simulation.RESOURCE_NAME_MAX,
             trim_whitespace=False,
@@ -699,7 +699,7 @@ def _resource_arns() -> serializers.ListField:
 
 
 class SimulatePrincipalPolicyIn(serializers.Serializer):
-    policy_source_arn = StrictCharField(
+    policy_source_arn = serializers.CharField(
         min_length=policy_reads.ARN_MIN,
         max_length=policy_reads.ARN_MAX,
         trim_whitespace=False,

@@ -192,22 +192,31 @@ CHANNELS = (CONSOLE, QUERY, REST, INTERNAL)
 
 
 class ListAuditEventsQuery(PageQuery):
+    # trim_whitespace=False: DRF would strip before checking max_length, so the schema's limit would not hold.
     action = serializers.CharField(
-        required=False, max_length=128, help_text='Only this action, in any case (e.g. "iam:CreateUser").'
+        required=False,
+        max_length=128,
+        trim_whitespace=False,
+        help_text='Only this action, in any case (e.g. "iam:CreateUser").',
     )
     outcome = serializers.ChoiceField(audit_reads.OUTCOMES, required=False, help_text="Only this outcome.")
     channel = serializers.ChoiceField(CHANNELS, required=False, help_text="Only requests of this channel.")
     actor_arn_contains = serializers.CharField(
         required=False,
         max_length=2048,
+        trim_whitespace=False,
         help_text='Only events whose actor ARN contains this, in any case ("user/alice" matches alice2 too).',
     )
     target_arn = serializers.CharField(
-        required=False, max_length=2048, help_text="Only events on this ARN (in any case)."
+        required=False,
+        max_length=2048,
+        trim_whitespace=False,
+        help_text="Only events on this ARN (in any case).",
     )
     involving_arn = serializers.CharField(
         required=False,
         max_length=2048,
+        trim_whitespace=False,
         help_text="Only events whose actor or target is this ARN (in any case): what it did and underwent.",
     )
     since = serializers.DateTimeField(required=False, help_text="Only events at or after this time.")
