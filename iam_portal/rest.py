@@ -350,6 +350,23 @@ class TagOut(serializers.Serializer):
     value = serializers.CharField(allow_blank=True)
 
 
+class TagsIn(serializers.Serializer):
+    """Tag{User,Role,Policy}'s body: 1 to 50 tags."""
+
+    tags = TagIn(many=True, min_length=1, max_length=validation.MAX_TAGS)
+
+
+class UntagQuery(serializers.Serializer):
+    """Untag{User,Role,Policy}'s query: the keys to remove."""
+
+    tag_keys = serializers.ListField(
+        child=serializers.CharField(min_length=1, max_length=128, trim_whitespace=False),
+        min_length=1,
+        max_length=validation.MAX_TAGS,
+        help_text="A key to remove; repeat the parameter for several (?tag_keys=a&tag_keys=b).",
+    )
+
+
 def tags_in(tags: list[dict[str, str]]) -> list[dict[str, str]]:
     """REST tags ({key, value}) as the services take them (AWS's Tag: {Key, Value})."""
     return [{"Key": tag["key"], "Value": tag["value"]} for tag in tags]
@@ -457,6 +474,11 @@ class PageQuery(serializers.Serializer):
         max_value=MAX_ITEMS_LIMIT,
         help_text=f"Items per page (default {DEFAULT_MAX_ITEMS}, at most {MAX_ITEMS_LIMIT}).",
     )
+
+
+class TagListQuery(PageQuery):
+    """List{User,Role,Policy}Tags' query: a page."""
+
 
 
 class PageOut(serializers.Serializer):

@@ -34,7 +34,9 @@ from iam_portal.rest import (
     PageQuery,
     TagIn,
     TagOut,
+    TagsIn,
     TimestampField,
+    UntagQuery,
     created,
     errors,
     name_contains_field,
@@ -262,17 +264,8 @@ class PolicyPageQuery(PolicyArnQuery, PageQuery):
     pass
 
 
-class TagPolicyIn(serializers.Serializer):
-    tags = TagIn(many=True, min_length=1, max_length=validation.MAX_TAGS)
-
-
-class UntagPolicyQuery(PolicyArnQuery):
-    tag_keys = serializers.ListField(
-        child=serializers.CharField(min_length=1, max_length=128, trim_whitespace=False),
-        min_length=1,
-        max_length=validation.MAX_TAGS,
-        help_text="A key to remove; repeat the parameter for several (&tag_keys=a&tag_keys=b).",
-    )
+class UntagPolicyQuery(PolicyArnQuery, UntagQuery):
+    pass
 
 
 # --- Resources: managed policies -------------------------------------------------------------------
@@ -549,7 +542,7 @@ class PolicyViewSet(IamViewSet):
             "50 tags."
         ),
         parameters=[PolicyArnQuery],
-        request=TagPolicyIn,
+        request=TagsIn,
         responses={
             204: None,
             **errors(
@@ -562,7 +555,7 @@ class PolicyViewSet(IamViewSet):
     )
     @tags.mapping.post
     def tag(self, request: Request) -> Response:
-        query, data = self.query(PolicyArnQuery), self.body(TagPolicyIn)
+        query, data = self.query(PolicyArnQuery), self.body(TagsIn)
         policy_services.tag_policy(self.ctx, policy_arn=query["policy_arn"], tags=tags_in(data["tags"]))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -31,8 +31,11 @@ from iam_portal.rest import (
     PageQuery,
     PermissionsBoundaryOut,
     TagIn,
+    TagListQuery,
     TagOut,
+    TagsIn,
     TimestampField,
+    UntagQuery,
     boundary_out,
     created,
     errors,
@@ -47,6 +50,19 @@ from iam_portal.rest import (
     tags_out,
 )
 from policies.documents import MAX_DOCUMENT_LENGTH
+
+from .user_permissions import (
+    ATTACHED_PAGE,
+    NAMES_PAGE,
+    AttachedPoliciesQuery,
+    AttachedPolicyOut,
+    AttachPolicyIn,
+    DetachPolicyQuery,
+    PolicyNameOut,
+    PolicyNamesQuery,
+    PutPolicyIn,
+    policy_arn_field,
+)
 
 POLICY_NAME_MAX = policy_attachments.POLICY_NAME_MAX
 ROLE_NAME = OpenApiParameter(
@@ -76,13 +92,6 @@ def policy_document_field(**kwargs: Any) -> serializers.CharField:
         trim_whitespace=False,
         help_text="The policy as JSON text (a string, not an object): stored and returned exactly as sent.",
         **kwargs,
-    )
-
-
-def arn_field(**kwargs: Any) -> serializers.CharField:
-    """A managed policy's ARN (the model's arnType: 20..2048 characters)."""
-    return serializers.CharField(
-        min_length=policy_attachments.ARN_MIN, max_length=policy_attachments.ARN_MAX, **kwargs
     )
 
 
@@ -125,19 +134,6 @@ class RoleOut(RoleSummaryOut):
         return tags_out(role.tags)
 
 
-class RoleAttachedPolicyOut(serializers.Serializer):
-    """AttachedPolicy: a managed policy attached to the role."""
-
-    policy_name = serializers.CharField()
-    policy_arn = serializers.CharField(source="arn")
-
-
-class RolePolicyNameOut(serializers.Serializer):
-    """An inline policy of the role, as ListRolePolicies names it."""
-
-    policy_name = serializers.CharField()
-
-
 class RolePolicyOut(serializers.Serializer):
     """GetRolePolicy: the inline policy's document exactly as it was put."""
 
@@ -166,7 +162,7 @@ class CreateRoleIn(serializers.Serializer):
         max_value=roles.MAX_SESSION_DURATION,
         help_text="Seconds (default 3600).",
     )
-    permissions_boundary = arn_field(
+    permissions_boundary = policy_arn_field(
         required=False,
         allow_null=True,
         help_text="ARN of the managed policy that limits the role's permissions.",
@@ -194,51 +190,8 @@ class UpdateAssumeRolePolicyIn(serializers.Serializer):
     policy_document = policy_document_field()
 
 
-class ListAttachedRolePoliciesQuery(PageQuery):
-    path_prefix = serializers.RegexField(
-        POLICY_PATH_PREFIX_PATTERN,
-        max_length=512,
-        default="/",
-        error_messages={"invalid": "Must be / or /segment/…/ of letters, digits and .,+@=_-."},
-        help_text="Only policies whose path starts with this (PathPrefix).",
-    )
-
-
-class AttachRolePolicyIn(serializers.Serializer):
-    policy_arn = arn_field(help_text="ARN of the managed policy to attach.")
-
-
-class DetachRolePolicyQuery(serializers.Serializer):
-    policy_arn = arn_field(help_text="ARN of the attached managed policy to detach.")
-
-
-class RolePolicyListQuery(PageQuery):
-    pass
-
-
-class PutRolePolicyIn(serializers.Serializer):
-    policy_document = policy_document_field()
-
-
 class PutRolePermissionsBoundaryIn(serializers.Serializer):
-    permissions_boundary = arn_field(help_text="ARN of the managed policy to use as the boundary.")
-
-
-class TagRoleIn(serializers.Serializer):
-    tags = TagIn(many=True, min_length=1, max_length=validation.MAX_TAGS)
-
-
-class UntagRoleQuery(serializers.Serializer):
-    tag_keys = serializers.ListField(
-        child=serializers.CharField(min_length=1, max_length=128, trim_whitespace=False),
-        min_length=1,
-        max_length=validation.MAX_TAGS,
-        help_text="A key to remove; repeat the parameter for several (?tag_keys=a&tag_keys=b).",
-    )
-
-
-class RoleTagListQuery(PageQuery):
-    pass
+    permissions_boundary = policy_arn_field(help_text="ARN of the managed policy to use as the boundary.")
 
 
 def _policy_name(name: str) -> dict[str, str]:
@@ -389,16 +342,16 @@ class RoleViewSet(IamViewSet):
         operation_id="ListAttachedRolePolicies",
         summary="List the managed policies attached to a role",
         description="ListAttachedRolePolicies (iam:ListAttachedRolePolicies), by policy name.",
-        parameters=[ROLE_NAME, ListAttachedRolePoliciesQuery],
+        parameters=[ROLE_NAME, AttachedPoliciesQuery],
         responses={
-            200: paginated(RoleAttachedPolicyOut, "RoleAttachedPolicyList", "A page of attached policies."),
+            200: ATTACHED_PAGE,
             **errors(e400=INVALID, e404=NO_SUCH_ROLE),
         },
         tags=["roles"],
     )
     @action(detail=True, methods=["get"], url_path="attached-policies")
     def attached_policies(self, request: Request, role_name: str) -> Response:
-        query = self.query(ListAttachedRolePoliciesQuery)
+        query = self.query(AttachedPoliciesQuery)
         page = attachment_reads.list_attached_role_policies(
             self.ctx,
             role_name=role_name,
@@ -406,7 +359,7 @@ class RoleViewSet(IamViewSet):
             marker=query.get("marker"),
             max_items=query.get("max_items"),
         )
-        return page_response(page, RoleAttachedPolicyOut)
+        return page_response(page, AttachedPolicyOut)
 
     @extend_schema(
         operation_id="AttachRolePolicy",
@@ -416,7 +369,7 @@ class RoleViewSet(IamViewSet):
             "an attached policy again changes nothing."
         ),
         parameters=[ROLE_NAME],
-        request=AttachRolePolicyIn,
+        request=AttachPolicyIn,
         responses={
             204: None,
             **errors(
@@ -429,7 +382,7 @@ class RoleViewSet(IamViewSet):
     )
     @attached_policies.mapping.post
     def attach_policy(self, request: Request, role_name: str) -> Response:
-        data = self.body(AttachRolePolicyIn)
+        data = self.body(AttachPolicyIn)
         policy_attachments.attach_role_policy(self.ctx, role_name=role_name, policy_arn=data["policy_arn"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -440,7 +393,7 @@ class RoleViewSet(IamViewSet):
             "DetachRolePolicy (iam:DetachRolePolicy, with iam:PolicyARN). The ARN is a query parameter: "
             "it holds slashes."
         ),
-        parameters=[ROLE_NAME, DetachRolePolicyQuery],
+        parameters=[ROLE_NAME, DetachPolicyQuery],
         responses={
             204: None,
             **errors(
@@ -451,7 +404,7 @@ class RoleViewSet(IamViewSet):
     )
     @attached_policies.mapping.delete
     def detach_policy(self, request: Request, role_name: str) -> Response:
-        query = self.query(DetachRolePolicyQuery)
+        query = self.query(DetachPolicyQuery)
         policy_attachments.detach_role_policy(self.ctx, role_name=role_name, policy_arn=query["policy_arn"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -497,7 +450,7 @@ class RoleViewSet(IamViewSet):
         operation_id="ListRoleTags",
         summary="List a role's tags",
         description="ListRoleTags (iam:ListRoleTags), by key.",
-        parameters=[ROLE_NAME, RoleTagListQuery],
+        parameters=[ROLE_NAME, TagListQuery],
         responses={
             200: paginated(TagOut, "TagList", "A page of tags."),
             **errors(e400=INVALID, e404=NO_SUCH_ROLE),
@@ -506,7 +459,7 @@ class RoleViewSet(IamViewSet):
     )
     @action(detail=True, methods=["get"], url_path="tags")
     def tags(self, request: Request, role_name: str) -> Response:
-        query = self.query(RoleTagListQuery)
+        query = self.query(TagListQuery)
         page = role_reads.list_role_tags(
             self.ctx, role_name=role_name, marker=query.get("marker"), max_items=query.get("max_items")
         )
@@ -519,7 +472,7 @@ class RoleViewSet(IamViewSet):
             "TagRole (iam:TagRole): a key the role has (in any case) gets the new value; at most 50 tags."
         ),
         parameters=[ROLE_NAME],
-        request=TagRoleIn,
+        request=TagsIn,
         responses={
             204: None,
             **errors(
@@ -530,7 +483,7 @@ class RoleViewSet(IamViewSet):
     )
     @tags.mapping.post
     def tag(self, request: Request, role_name: str) -> Response:
-        data = self.body(TagRoleIn)
+        data = self.body(TagsIn)
         roles.tag_role(self.ctx, role_name=role_name, tags=tags_in(data["tags"]))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -538,13 +491,13 @@ class RoleViewSet(IamViewSet):
         operation_id="UntagRole",
         summary="Remove tags from a role",
         description="UntagRole (iam:UntagRole): keys the role does not have are ignored, as in AWS.",
-        parameters=[ROLE_NAME, UntagRoleQuery],
+        parameters=[ROLE_NAME, UntagQuery],
         responses={204: None, **errors(e400=INVALID, e404=NO_SUCH_ROLE)},
         tags=["roles"],
     )
     @tags.mapping.delete
     def untag(self, request: Request, role_name: str) -> Response:
-        query = self.query(UntagRoleQuery)
+        query = self.query(UntagQuery)
         roles.untag_role(self.ctx, role_name=role_name, tag_keys=query["tag_keys"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -559,19 +512,19 @@ class RolePolicyViewSet(IamViewSet):
         operation_id="ListRolePolicies",
         summary="List a role's inline policies",
         description="ListRolePolicies (iam:ListRolePolicies): the names, in order.",
-        parameters=[ROLE_NAME, RolePolicyListQuery],
+        parameters=[ROLE_NAME, PolicyNamesQuery],
         responses={
-            200: paginated(RolePolicyNameOut, "RolePolicyNameList", "A page of inline policy names."),
+            200: NAMES_PAGE,
             **errors(e400=INVALID, e404=NO_SUCH_ROLE),
         },
         tags=["roles"],
     )
     def list(self, request: Request, role_name: str) -> Response:
-        query = self.query(RolePolicyListQuery)
+        query = self.query(PolicyNamesQuery)
         page = attachment_reads.list_role_policies(
             self.ctx, role_name=role_name, marker=query.get("marker"), max_items=query.get("max_items")
         )
-        return page_response(page, RolePolicyNameOut, shape=_policy_name)
+        return page_response(page, PolicyNameOut, shape=_policy_name)
 
     @extend_schema(
         operation_id="GetRolePolicy",
@@ -596,7 +549,7 @@ class RolePolicyViewSet(IamViewSet):
             "10,240 characters (white space not counted)."
         ),
         parameters=[ROLE_NAME, POLICY_NAME],
-        request=PutRolePolicyIn,
+        request=PutPolicyIn,
         responses={
             204: None,
             **errors(
@@ -608,7 +561,7 @@ class RolePolicyViewSet(IamViewSet):
         tags=["roles"],
     )
     def update(self, request: Request, role_name: str, policy_name: str) -> Response:
-        data = self.body(PutRolePolicyIn)
+        data = self.body(PutPolicyIn)
         policy_attachments.put_role_policy(
             self.ctx, role_name=role_name, policy_name=policy_name, policy_document=data["policy_document"]
         )

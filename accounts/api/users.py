@@ -24,8 +24,11 @@ from iam_portal.rest import (
     PageQuery,
     PermissionsBoundaryOut,
     TagIn,
+    TagListQuery,
     TagOut,
+    TagsIn,
     TimestampField,
+    UntagQuery,
     boundary_out,
     created,
     errors,
@@ -115,23 +118,6 @@ class CreateUserIn(serializers.Serializer):
 class UpdateUserIn(serializers.Serializer):
     new_user_name = name_field(users.USER_NAME_MAX, required=False)
     new_path = path_field(required=False)
-
-
-class TagUserIn(serializers.Serializer):
-    tags = TagIn(many=True, min_length=1, max_length=validation.MAX_TAGS)
-
-
-class UntagUserQuery(serializers.Serializer):
-    tag_keys = serializers.ListField(
-        child=serializers.CharField(min_length=1, max_length=128, trim_whitespace=False),
-        min_length=1,
-        max_length=validation.MAX_TAGS,
-        help_text="A key to remove; repeat the parameter for several (?tag_keys=a&tag_keys=b).",
-    )
-
-
-class TagListQuery(PageQuery):
-    pass
 
 
 # --- Resources -------------------------------------------------------------------------------------
@@ -274,7 +260,7 @@ class UserViewSet(IamViewSet):
             "TagUser (iam:TagUser): a key the user has (in any case) gets the new value; at most 50 tags."
         ),
         parameters=[USER_NAME],
-        request=TagUserIn,
+        request=TagsIn,
         responses={
             204: None,
             **errors(
@@ -285,7 +271,7 @@ class UserViewSet(IamViewSet):
     )
     @tags.mapping.post
     def tag(self, request: Request, user_name: str) -> Response:
-        data = self.body(TagUserIn)
+        data = self.body(TagsIn)
         users.tag_user(self.ctx, user_name=user_name, tags=tags_in(data["tags"]))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -293,13 +279,13 @@ class UserViewSet(IamViewSet):
         operation_id="UntagUser",
         summary="Remove tags from a user",
         description="UntagUser (iam:UntagUser): keys the user does not have are ignored, as in AWS.",
-        parameters=[USER_NAME, UntagUserQuery],
+        parameters=[USER_NAME, UntagQuery],
         responses={204: None, **errors(e400=INVALID, e404=NO_SUCH_USER)},
         tags=["users"],
     )
     @tags.mapping.delete
     def untag(self, request: Request, user_name: str) -> Response:
-        query = self.query(UntagUserQuery)
+        query = self.query(UntagQuery)
         users.untag_user(self.ctx, user_name=user_name, tag_keys=query["tag_keys"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import models
 
@@ -138,77 +139,39 @@ def _hold(kind: _Kind, entity: models.Model) -> None:
         raise kind.missing(kind.name_of(entity))
 
 
-_ATTACHED: dict[str, PreparedQuery] = {}
-_INSERTS = {
-    model: PreparedInsert(model)
-    for model in (
-        UserPolicyAttachment,
-        GroupPolicyAttachment,
-        RolePolicyAttachment,
-        UserPolicy,
-        GroupPolicy,
-        RolePolicy,
+@dataclass(frozen=True)
+class _Statements:
+    """A kind's reads and writes on its attachment and inline-policy tables, compiled once per
+    process (iam_portal/prepared.py): every attach, detach, put and delete runs them."""
+
+    attached_policy_ids: PreparedQuery  # owner -> (policy_id,): at most the quota, one short read
+    inline_policies: PreparedQuery  # owner -> (pk, name, document): a few kB, by the size quota
+    detach: PreparedStatement  # owner, arn -> rows deleted
+    delete_inline: PreparedStatement  # owner, name -> rows deleted
+    insert_attachment: PreparedInsert
+    insert_inline: PreparedInsert
+
+
+@cache
+def _statements(kind: _Kind) -> _Statements:
+    owner = f"{kind.noun}_id"
+    attachments, inline = kind.attachment.objects, kind.inline.objects
+    return _Statements(
+        attached_policy_ids=PreparedQuery(
+            lambda o: attachments.filter(**{owner: o}).values_list("policy_id"), o=int
+        ),
+        inline_policies=PreparedQuery(
+            lambda o: inline.filter(**{owner: o}).values_list("pk", "policy_name", "document"), o=int
+        ),
+        detach=PreparedStatement(
+            lambda o, arn: attachments.filter(**{owner: o}, policy__arn=arn).delete(), o=int, arn=str
+        ),
+        delete_inline=PreparedStatement(
+            lambda o, name: inline.filter(**{owner: o}, policy_name=name).delete(), o=int, name=str
+        ),
+        insert_attachment=PreparedInsert(kind.attachment),
+        insert_inline=PreparedInsert(kind.inline),
     )
-}
-_INLINE: dict[str, PreparedQuery] = {}
-_DETACH: dict[str, PreparedStatement] = {}
-
-
-_DELETE_INLINE: dict[str, PreparedStatement] = {}
-
-
-def _delete_inline_statement(kind: _Kind) -> PreparedStatement:
-    """DELETE of the identity's inline policy of this name: how many rows went."""
-    statement = _DELETE_INLINE.get(kind.noun)
-    if statement is None:
-        statement = _DELETE_INLINE[kind.noun] = PreparedStatement(
-            lambda owner, name: kind.inline.objects.filter(
-                **{f"{kind.noun}_id": owner}, policy_name=name
-            ).delete(),
-            owner=int,
-            name=str,
-        )
-    return statement
-
-
-def _detach_statement(kind: _Kind) -> PreparedStatement:
-    """DELETE of the identity's attachment of the policy with this ARN: how many rows went."""
-    statement = _DETACH.get(kind.noun)
-    if statement is None:
-        statement = _DETACH[kind.noun] = PreparedStatement(
-            lambda owner, arn: kind.attachment.objects.filter(
-                **{f"{kind.noun}_id": owner}, policy__arn=arn
-            ).delete(),
-            owner=int,
-            arn=str,
-        )
-    return statement
-
-
-def _inline_policies(kind: _Kind, entity: models.Model) -> list[tuple[int, str, str]]:
-    """(pk, name, document) of the identity's inline policies (a few kB in all, by their quota)."""
-    query = _INLINE.get(kind.noun)
-    if query is None:
-        query = _INLINE[kind.noun] = PreparedQuery(
-            lambda owner: kind.inline.objects.filter(**{f"{kind.noun}_id": owner}).values_list(
-                "pk", "policy_name", "document"
-            ),
-            owner=int,
-        )
-    return query.all(owner=entity.pk)
-
-
-def _attached_policy_ids(kind: _Kind, entity: models.Model) -> set[int]:
-    """The managed policies attached to the identity (at most its quota: one short read)."""
-    query = _ATTACHED.get(kind.noun)
-    if query is None:
-        query = _ATTACHED[kind.noun] = PreparedQuery(
-            lambda owner: kind.attachment.objects.filter(**{f"{kind.noun}_id": owner}).values_list(
-                "policy_id"
-            ),
-            owner=int,
-        )
-    return {policy_id for (policy_id,) in query.all(owner=entity.pk)}
 
 
 # Managed policies -----------------------------------------------------------------------------
@@ -227,12 +190,12 @@ def _attach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
         ctx, action, entity.arn, on_integrity_error=gone, **{f"{kind.noun}_name": name, "policy_arn": arn}
     ):
         _hold(kind, entity)  # racing attaches to one identity are counted one after another
-        attached = _attached_policy_ids(kind, entity)
+        attached = {policy_id for (policy_id,) in _statements(kind).attached_policy_ids.all(o=entity.pk)}
         if policy.pk in attached:
             return  # attached already: success, and nothing changed
         if len(attached) >= kind.max_attached:
             raise LimitExceededError(f"Cannot exceed quota for PoliciesPer{kind.title}: {kind.max_attached}")
-        _INSERTS[kind.attachment].create(**kind.mine(entity), policy=policy)
+        _statements(kind).insert_attachment.create(**kind.mine(entity), policy=policy)
         bump_principal_generation(entity)
 
 
@@ -246,7 +209,7 @@ def _detach(ctx: RequestContext, kind: _Kind, name: str, arn: str) -> None:
         _hold(kind, entity)
         # Only policies of this account or AWS's can be attached, so the ARN alone finds the row;
         # a policy that does not exist at all is, as in AWS, simply not attached.
-        if not _detach_statement(kind).execute(owner=entity.pk, arn=arn):
+        if not _statements(kind).detach.execute(o=entity.pk, arn=arn):
             raise NoSuchEntityError(f"Policy {arn} was not found.")
         bump_principal_generation(entity)
 
@@ -306,7 +269,8 @@ def _put(ctx: RequestContext, kind: _Kind, name: str, policy_name: str, document
         **{f"{kind.noun}_name": name, "policy_name": policy_name, "policy_document": document},
     ):
         _hold(kind, entity)  # racing puts cannot together pass the size quota
-        current = _inline_policies(kind, entity)
+        statements = _statements(kind)
+        current = statements.inline_policies.all(o=entity.pk)
         others = [text for pk, name, text in current if name != policy_name]
         # The quota is on all the identity's inline policies together, after this one replaces its
         # namesake; IAM counts characters other than white space.
@@ -314,7 +278,7 @@ def _put(ctx: RequestContext, kind: _Kind, name: str, policy_name: str, document
             raise LimitExceededError(too_large)
         namesake = next((pk for pk, name, _text in current if name == policy_name), None)
         if namesake is None:
-            _INSERTS[kind.inline].create(**kind.mine(entity), policy_name=policy_name, document=document)
+            statements.insert_inline.create(**kind.mine(entity), policy_name=policy_name, document=document)
         else:
             kind.inline.objects.filter(pk=namesake).update(document=document)
         bump_principal_generation(entity)
@@ -328,7 +292,7 @@ def _delete(ctx: RequestContext, kind: _Kind, name: str, policy_name: str) -> No
     authorize(ctx, action, entity.arn, _tags(entity))
     with audit.write(ctx, action, entity.arn, **{f"{kind.noun}_name": name, "policy_name": policy_name}):
         _hold(kind, entity)
-        if not _delete_inline_statement(kind).execute(owner=entity.pk, name=policy_name):
+        if not _statements(kind).delete_inline.execute(o=entity.pk, name=policy_name):
             raise NoSuchEntityError(f"The {kind.noun} policy with name {policy_name} cannot be found.")
         bump_principal_generation(entity)
 

@@ -636,7 +636,7 @@ class AttachedPoliciesTests:
 
     def test_a_path_prefix_that_is_no_policy_path_is_named(self, signed, root_key, app):
         assert field_errors(signed("GET", self.PATH + "?path_prefix=team", root_key)) == {
-            "path_prefix": ["Must be / or /segment/…/ of letters, digits and .,+@=_-."]
+            "path_prefix": ["Must be / or /segments/ of letters, digits and .,+@=_- (a policy path)."]
         }
 
     def test_a_role_that_is_not_there_is_no_such_entity(self, signed, root_key):
