@@ -1,4 +1,4 @@
-"""Read queries that the ORM compiles once per process: later calls only bind new values and run.
+"""Queries and statements that the ORM builds once per process: later calls only bind new values and run.
 
 Why: for the short reads that every Query API request makes (the signing key, a user by name, the
 caller's policies), building the query costs Django 0.3-0.9 ms of CPU per call
@@ -13,8 +13,9 @@ become model instances (`select_related` included); it only skips rebuilding the
     user = user_named.first(account_id=account.pk, name="alice")
 
 `PreparedStatement` does the same for an ORM call that runs exactly one statement (`count()`,
-`exists()`, `update()`, a `delete()` without cascades): the first call runs it with the slot
-values and keeps the statement it sent.
+`exists()`, `update()`, a `delete()` without cascades): the first call runs it with marker values
+and keeps the statement it sent. `PreparedInsert` is `create()`, `PreparedDelete` is `obj.delete()`
+for rows whose dependents Django deletes with one statement each, `lock_row` a SELECT … FOR UPDATE.
 
 Each slot is filled at compile time with a value of its declared type that cannot occur otherwise;
 the compiled parameters are searched for it, so a slot that the ORM transformed or inlined fails at
