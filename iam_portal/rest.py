@@ -608,8 +608,13 @@ class IamViewSet(viewsets.ViewSet):
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         response[REQUEST_ID_HEADER] = request_id(request._request)
-        # Answers depend on the caller's permissions, and some carry a secret shown once.
-        response["Cache-Control"] = "no-store"
+        if request.method == "GET" and response.status_code == 200:
+            # A read depends on the caller's permissions: private, and checked again every time, with
+            # the ETag that ConditionalGetMiddleware adds (an unchanged answer is a 304). No read
+            # carries a secret: those are only in the answer to the write that made them.
+            response["Cache-Control"] = "private, no-cache"
+        else:
+            response["Cache-Control"] = "no-store"  # a secret shown once is never cached anywhere
         return response
 
 

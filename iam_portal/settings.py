@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # AWS Query API calls (POST /) are answered here: none of what follows concerns a signed call.
     "iam_portal.query_api.middleware.QueryApiMiddleware",
+    # ETag on every GET answer and 304 Not Modified for If-None-Match (the REST API's reads, cheaply).
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files served by the app itself: no CDN
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
