@@ -256,6 +256,18 @@ class PasswordPolicy(models.Model):
         return bool(self.max_password_age)
 
 
+class CredentialReport(models.Model):
+    """The account's credential report (GenerateCredentialReport): AWS keeps one per account, so a new
+    one replaces the old. The CSV holds no secret."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="credential_report")
+    generated_time = models.DateTimeField(default=timezone.now)
+    content = models.TextField()  # the CSV, text/csv
+
+    def __repr__(self) -> str:
+        return f"<CredentialReport account={self.account_id} {self.generated_time:%Y-%m-%dT%H:%M:%S}>"
+
+
 class _VerifyAllowed:
     """The end of django-otp's verify_is_allowed() chain (its Device class plays this part)."""
 

@@ -98,6 +98,18 @@ class InvalidAuthenticationCodeError(IamError):
     code, http_status = "InvalidAuthenticationCode", 403
 
 
+class ReportNotPresentError(IamError):
+    """GetCredentialReport before any GenerateCredentialReport."""
+
+    code, http_status = "ReportNotPresent", 410
+
+
+class ReportExpiredError(IamError):
+    """GetCredentialReport of a report older than the 4 hours after which Generate makes a new one."""
+
+    code, http_status = "ReportExpired", 410
+
+
 def validation_error(
     value: object, member: str, constraint: str, *, hide_value: bool = False
 ) -> ValidationError:

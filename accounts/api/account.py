@@ -1,7 +1,8 @@
 """REST resources: the account, its audit log and the caller (docs/rest-api/account.md).
 
 GetAccountSummary, ListAccountAliases, CreateAccountAlias, DeleteAccountAlias,
-GetAccountPasswordPolicy, UpdateAccountPasswordPolicy, DeleteAccountPasswordPolicy; the audit log
+GetAccountPasswordPolicy, UpdateAccountPasswordPolicy, DeleteAccountPasswordPolicy,
+GenerateCredentialReport, GetCredentialReport; the audit log
 (ListAuditEvents, GetAuditEvent: CloudTrail LookupEvents' permission); GetCallerIdentity (/me/).
 Each action parses its input, calls ONE service or selector with the caller's RequestContext, and
 shapes the answer; authorization, rules and the audit record are the service's (iam_portal/rest.py).
@@ -23,9 +24,10 @@ from accounts.context import CONSOLE, INTERNAL, QUERY, REST
 from accounts.models import AuditEvent
 from accounts.selectors import account as account_reads
 from accounts.selectors import audit as audit_reads
+from accounts.selectors import credential_report as report_reads
 from accounts.selectors import passwords as password_reads
 from accounts.selectors import sts as sts_reads
-from accounts.services import account, passwords
+from accounts.services import account, credential_report, passwords
 from iam_portal.rest import IamViewSet, PageOut, PageQuery, TimestampField, errors, page_response, paginated
 
 INVALID = "ValidationError, naming the field (or AWS's ValidationError from the service)."
@@ -153,6 +155,40 @@ class UpdateAccountPasswordPolicyIn(serializers.Serializer):
         help_text="Default none (any password may be reused).",
     )
     hard_expiry = serializers.BooleanField(required=False, help_text="Default false.")
+
+
+class CredentialReportStateOut(serializers.Serializer):
+    """GenerateCredentialReport's answer."""
+
+    state = serializers.ChoiceField(
+        ["STARTED", "INPROGRESS", "COMPLETE"],
+        help_text=(
+            "STARTED: a new report was generated (none existed or the stored one was 4 hours old or "
+            "older); COMPLETE: the stored report is younger than 4 hours and was kept. Generation is "
+            "immediate here, so INPROGRESS never occurs."
+        ),
+    )
+    description = serializers.CharField(help_text="AWS's description of the state.")
+
+
+class CredentialReportOut(serializers.Serializer):
+    """GetCredentialReport: the CSV as text (the Query API sends it base64-encoded, as AWS does)."""
+
+    content = serializers.CharField(
+        help_text=(
+            "The report, CSV with AWS's 22 columns (user, arn, user_creation_time, password_enabled, …, "
+            "cert_2_last_rotated): a header line, the root user's row (<root_account>), then IAM users by "
+            "name. No secrets."
+        )
+    )
+    report_format = serializers.ChoiceField(["text/csv"], help_text="Always text/csv.")
+    generated_time = TimestampField(help_text="When the report was generated.")
+
+
+REPORT_GONE = (
+    "ReportNotPresent: no report was generated yet, or ReportExpired: the report is 4 hours old or "
+    "older. Generate one (POST) first."
+)
 
 
 # --- Shapes: the audit log and the caller ---------------------------------------------------------
@@ -365,6 +401,47 @@ class AccountViewSet(IamViewSet):
     def delete_password_policy(self, request: Request) -> Response:
         passwords.delete_account_password_policy(self.ctx)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="GenerateCredentialReport",
+        summary="Generate the credential report",
+        description=(
+            "GenerateCredentialReport (iam:GenerateCredentialReport). As in AWS, a report younger than 4 "
+            "hours is kept (state COMPLETE); otherwise a new one replaces it (state STARTED). Audited."
+        ),
+        request=None,
+        responses={200: CredentialReportStateOut},
+        tags=["account"],
+    )
+    @action(detail=False, methods=["post"], url_path="credential-report")
+    def generate_report(self, request: Request) -> Response:
+        state = credential_report.generate_credential_report(self.ctx)
+        return Response(
+            CredentialReportStateOut({"state": state.state, "description": state.description}).data
+        )
+
+    @extend_schema(
+        operation_id="GetCredentialReport",
+        summary="Get the credential report",
+        description=(
+            "GetCredentialReport (iam:GetCredentialReport): the stored report as JSON, its CSV in "
+            "`content` (AWS's 22 columns)."
+        ),
+        responses={200: CredentialReportOut, **errors(e410=REPORT_GONE)},
+        tags=["account"],
+    )
+    @generate_report.mapping.get
+    def get_report(self, request: Request) -> Response:
+        report = report_reads.get_credential_report(self.ctx)
+        return Response(
+            CredentialReportOut(
+                {
+                    "content": report.content,
+                    "report_format": report_reads.REPORT_FORMAT,
+                    "generated_time": report.generated_time,
+                }
+            ).data
+        )
 
 
 class AuditEventViewSet(IamViewSet):

@@ -199,6 +199,7 @@ class AccountSettingsView(ConsoleView):
             delete_policy=(DELETE_POLICY, "*"),
             create_alias=(CREATE_ALIAS, "*"),
             delete_alias=(DELETE_ALIAS, "*"),
+            credential_report=("iam:GenerateCredentialReport", "*"),
         )
         return self.render(
             "console/account_settings/index.html",

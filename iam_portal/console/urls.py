@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (
     account_settings,
     activity,
+    credential_report,
     dashboard,
     groups,
     help_pages,
@@ -26,6 +27,7 @@ urlpatterns = [
     *roles.urlpatterns,
     *policies.urlpatterns,
     *account_settings.urlpatterns,
+    *credential_report.urlpatterns,
     *security_credentials.urlpatterns,
     *activity.urlpatterns,
 ]

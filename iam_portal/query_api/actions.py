@@ -14,6 +14,7 @@ from typing import Any
 from accounts.context import RequestContext
 from accounts.selectors import access_keys as access_key_reads
 from accounts.selectors import account as account_reads
+from accounts.selectors import credential_report as report_reads
 from accounts.selectors import groups as group_reads
 from accounts.selectors import mfa as mfa_reads
 from accounts.selectors import passwords as password_reads
@@ -24,6 +25,7 @@ from accounts.selectors import users as user_reads
 from accounts.services import (
     access_keys,
     account,
+    credential_report,
     groups,
     mfa,
     passwords,
@@ -587,6 +589,10 @@ ACCOUNT = {
     "GetAccountSummary": Action(
         account_reads.get_account_summary, result=lambda s: {"SummaryMap": render.Entries(s)}
     ),
+    "GenerateCredentialReport": Action(
+        credential_report.generate_credential_report, result=render.credential_report_state
+    ),
+    "GetCredentialReport": Action(report_reads.get_credential_report, result=render.credential_report),
 }
 
 IAM_ACTIONS: dict[str, Action] = {

@@ -274,6 +274,20 @@ def password_policy(p: Any) -> Result:
     }
 
 
+def credential_report_state(s: Any) -> Result:
+    """GenerateCredentialReport: State (STARTED|INPROGRESS|COMPLETE) and Description."""
+    return {"State": s.state, "Description": s.description}
+
+
+def credential_report(r: Any) -> Result:
+    """GetCredentialReport: the CSV as a base64 blob (boto3 decodes it to bytes)."""
+    return {
+        "Content": blob(r.content.encode("utf-8")),
+        "ReportFormat": "text/csv",
+        "GeneratedTime": r.generated_time,
+    }
+
+
 def page(member: str, found: Any, shape: Any = None) -> Result:
     """A List* result: the items under `member`, then IsTruncated and (when truncated) Marker."""
     items = [shape(item) for item in found.items] if shape else list(found.items)

@@ -31,6 +31,8 @@ OPERATIONS = {
     ("/api/v1/account/alias/", "delete"): "DeleteAccountAlias",
     ("/api/v1/account/alias/", "get"): "ListAccountAliases",
     ("/api/v1/account/alias/", "put"): "CreateAccountAlias",
+    ("/api/v1/account/credential-report/", "get"): "GetCredentialReport",
+    ("/api/v1/account/credential-report/", "post"): "GenerateCredentialReport",
     ("/api/v1/account/password-policy/", "delete"): "DeleteAccountPasswordPolicy",
     ("/api/v1/account/password-policy/", "get"): "GetAccountPasswordPolicy",
     ("/api/v1/account/password-policy/", "put"): "UpdateAccountPasswordPolicy",
