@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from iam_portal.errors import NoSuchEntityError
-from iam_portal.prepared import PreparedQuery
+from iam_portal.prepared import PreparedQuery, lock_row
 from policies.models import ManagedPolicy
 
 from .models import Account, Group, Role, User
@@ -86,5 +86,5 @@ def managed_policy_by_arn(account: Account, arn: str) -> ManagedPolicy:
 def lock_boundary(policy: ManagedPolicy) -> None:
     """Lock a permissions boundary's row for the rest of the transaction, so that a racing
     DeletePolicy cannot remove it under a new user or role (it may have gone already)."""
-    if not ManagedPolicy.objects.select_for_update().filter(pk=policy.pk).exists():
+    if not lock_row(ManagedPolicy, policy.pk):
         raise NoSuchEntityError(f"Scope ARN: {policy.arn} does not exist or is not attachable.")

@@ -40,22 +40,35 @@ def _decode(marker: str) -> int:
 
 def page_bounds(marker: str | None, max_items: int | None) -> tuple[int, int]:
     """The offset and size a Marker / MaxItems pair asks for (validated as the model says)."""
+    size = _page_size(max_items)
+    _check_marker(marker)
+    return (0 if marker is None else _decode(marker)), size
+
+
+def _page_size(max_items: int | None) -> int:
     size = DEFAULT_MAX_ITEMS if max_items is None else max_items
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 1000:
         raise validation_error(
             max_items, "maxItems", "have value less than or equal to 1000 and greater than or equal to 1"
         )
+    return size
+
+
+def _check_marker(marker: str | None) -> None:
     if marker is not None and (not isinstance(marker, str) or not 1 <= len(marker) <= 320):
         raise validation_error(marker, "marker", "have length between 1 and 320")
-    return (0 if marker is None else _decode(marker)), size
+
+
+def _offset_page(rows: list, offset: int, size: int) -> Page:
+    """A page from the rows at `offset`, fetched one more than asked (that one says more follow)."""
+    truncated = len(rows) > size
+    return Page(rows[:size], truncated, _encode(offset + size) if truncated else None)
 
 
 def paginate(queryset: QuerySet | list, marker: str | None, max_items: int | None) -> Page:
     """One page of an ordered queryset (or list): one query, fetching one row more than asked."""
     offset, size = page_bounds(marker, max_items)
-    rows = list(queryset[offset : offset + size + 1])
-    truncated = len(rows) > size
-    return Page(rows[:size], truncated, _encode(offset + size) if truncated else None)
+    return _offset_page(list(queryset[offset : offset + size + 1]), offset, size)
 
 
 def paginate_prepared(
@@ -63,19 +76,16 @@ def paginate_prepared(
 ) -> Page:
     """paginate() of an ordered PreparedQuery: one query, compiled once per page window."""
     offset, size = page_bounds(marker, max_items)
-    rows = query.all(window=(offset, offset + size + 1), **values)
-    truncated = len(rows) > size
-    return Page(rows[:size], truncated, _encode(offset + size) if truncated else None)
+    return _offset_page(query.all(window=(offset, offset + size + 1), **values), offset, size)
 
 
 def paginate_newest_first(queryset: QuerySet, marker: str | None, max_items: int | None) -> Page:
     """One page of rows with a `time`, newest first, by (time, id). The marker is a cursor naming the
     last row shown, not an offset: rows added meanwhile (an audit log grows) never make a later page
     repeat or skip one."""
-    _, size = page_bounds(None, max_items)
+    size = _page_size(max_items)
+    _check_marker(marker)
     if marker is not None:
-        if not isinstance(marker, str) or not 1 <= len(marker) <= 320:
-            raise validation_error(marker, "marker", "have length between 1 and 320")
         time, pk = _decode_cursor(marker)
         queryset = queryset.filter(Q(time__lt=time) | Q(time=time, pk__lt=pk))
     rows = list(queryset.order_by("-time", "-pk")[: size + 1])

@@ -97,8 +97,7 @@ def update_group(
         new_group_name=new_group_name,
     ):
         # The group row first, then the account row: the order every write here takes them in.
-        if not Group.objects.select_for_update().filter(pk=group.pk).exists():
-            raise NoSuchEntityError(f"The group with name {group_name} cannot be found.")
+        _lock_group(group, group_name)
         Account.objects.select_for_update().get(pk=ctx.account.pk)
         if new_group_name is not None and _exists(ctx.account, new_name, other_than=group):
             raise already
@@ -110,6 +109,7 @@ def update_group(
 
 
 def _lock_group(group: Group, group_name: str) -> None:
+    """Lock the group's row: it serializes the group's policy and membership changes and its deletion."""
     if not lock_row(Group, group.pk):
         raise NoSuchEntityError(f"The group with name {group_name} cannot be found.")
 
@@ -149,8 +149,7 @@ def delete_group(ctx: RequestContext, *, group_name: str) -> None:
     authorize(ctx, "iam:DeleteGroup", group.arn)
     with audit.write(ctx, "iam:DeleteGroup", group.arn, group_name=group_name):
         # A racing AddUserToGroup either commits first (we see its member) or finds the group gone.
-        if not Group.objects.select_for_update().filter(pk=group.pk).exists():
-            raise NoSuchEntityError(f"The group with name {group_name} cannot be found.")
+        _lock_group(group, group_name)
         conflict = _delete_conflict(group)
         if conflict:
             raise DeleteConflictError(conflict)

@@ -49,6 +49,7 @@ from iam_portal.errors import (
     LimitExceededError,
     NoSuchEntityError,
 )
+from iam_portal.prepared import lock_row
 
 from .. import audit, quotas
 from ..authz import authorize, authorize_on, resource_tag_context
@@ -112,7 +113,7 @@ def _validate_code(value: object, member: str) -> str:
 
 def _lock_user(user: User) -> None:
     """Lock the user's row: racing enables for one user count its devices one at a time."""
-    if not User.objects.select_for_update().filter(pk=user.pk).exists():
+    if not lock_row(User, user.pk):
         raise NoSuchEntityError(f"The user with name {user.user_name} cannot be found.")
 
 
