@@ -107,7 +107,8 @@ def _associated_data(kid: str, context: str) -> bytes:
 
 def box() -> SecretBox:
     """The box of the running configuration (read at each call, so tests may override the setting)."""
-    return SecretBox(settings.SECRET_ENCRYPTION_KEY)
+    previous = getattr(settings, "SECRET_ENCRYPTION_PREVIOUS_KEYS", ())
+    return SecretBox(settings.SECRET_ENCRYPTION_KEY, previous=previous)
 
 
 def encrypt(plaintext: str, *, context: str = "") -> str:

@@ -65,21 +65,36 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or ("dev-only-insecure-key-chan
 if not SECRET_KEY:
     raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
 
-# Secrets at rest (secret access keys) are sealed with AES-256-GCM under this key (iam_portal/secretbox.py):
-# 32 random bytes in urlsafe base64 from IAM_PORTAL_SECRET_KEY; make one with
+# Secrets at rest (secret access keys, TOTP seeds) are sealed with AES-256-GCM (iam_portal/secretbox.py)
+# under IAM_PORTAL_SECRET_KEY: 32 random bytes in urlsafe base64; make one with
 #   .venv/bin/python -c "from iam_portal.secretbox import generate_key; print(generate_key())"
+# Rotation: IAM_PORTAL_SECRET_KEY="<new>,<old>[,<older>...]" seals with the first key and opens what any
+# of them sealed (a sealed value names its key); `manage.py resealsecrets` re-seals everything under the
+# first key, after which the old ones can be dropped.
 # With DEBUG on and no key set, the key is derived from SECRET_KEY with HKDF-SHA256, so development needs
 # no setup (and secrets sealed under it are only as safe as the development SECRET_KEY). With DEBUG off
-# the portal refuses to start without its own key. Losing or changing the key makes stored secrets
-# unreadable: rotation will keep old keys for opening (sealed values name the key that sealed them).
+# the portal refuses to start without its own key.
 if os.environ.get("IAM_PORTAL_SECRET_KEY"):
-    SECRET_ENCRYPTION_KEY = secretbox.parse_key(os.environ["IAM_PORTAL_SECRET_KEY"])
+    SECRET_ENCRYPTION_KEY, *SECRET_ENCRYPTION_PREVIOUS_KEYS = (
+        secretbox.parse_key(text) for text in os.environ["IAM_PORTAL_SECRET_KEY"].split(",") if text.strip()
+    )
 elif DEBUG:
-    SECRET_ENCRYPTION_KEY = secretbox.derive_key(SECRET_KEY)
+    SECRET_ENCRYPTION_KEY, SECRET_ENCRYPTION_PREVIOUS_KEYS = secretbox.derive_key(SECRET_KEY), []
 else:
     raise RuntimeError("IAM_PORTAL_SECRET_KEY must be set when DJANGO_DEBUG is off")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (iam_portal/proxies.py).
+IAM_PORTAL_TRUSTED_PROXIES = os.environ.get("IAM_PORTAL_TRUSTED_PROXIES", "")
+
+# HTTPS only when deployed (DEBUG off): redirect plain HTTP, HSTS for a year, cookies marked Secure.
+SECURE_SSL_REDIRECT = _env_bool("IAM_PORTAL_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("IAM_PORTAL_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("IAM_PORTAL_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("IAM_PORTAL_HSTS_PRELOAD", True)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 AUTH_USER_MODEL = "accounts.User"
 
@@ -101,9 +116,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers: before the host and HTTPS checks (iam_portal/health.py).
+    "iam_portal.health.HealthCheckMiddleware",
+    "iam_portal.proxies.TrustedProxyMiddleware",  # client address and scheme behind a trusted proxy
     "django.middleware.security.SecurityMiddleware",
     # AWS Query API calls (POST /) are answered here: none of what follows concerns a signed call.
     "iam_portal.query_api.middleware.QueryApiMiddleware",
+    # Content-Security-Policy: scripts, styles and frames from this server only (console pages, API docs).
+    "iam_portal.security_headers.ContentSecurityPolicyMiddleware",
     # ETag on every GET answer and 304 Not Modified for If-None-Match (the REST API's reads, cheaply).
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files served by the app itself: no CDN
@@ -136,6 +156,17 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+
+# Django's cache holds the API rate-limit counters: per process by default; with REDIS_URL (e.g.
+# redis://127.0.0.1:6379/0) one Redis shared by every worker and machine, so they count together.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "iam"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -181,7 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 # Requests per access key id (SigV4) or per signed-in user: "<count>/<sec|min|hour|day>". Counted in
-# Django's cache, which is per process unless CACHES names a shared one (e.g. Redis).
+# Django's cache (CACHES above: shared by every process when REDIS_URL is set).
 IAM_PORTAL_API_RATE = os.environ.get("IAM_PORTAL_API_RATE", "600/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "IAM Portal REST API",

@@ -43,11 +43,17 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A new page; at the end, no Content-Security-Policy violation may have been reported (every
+    script, style and image of every page a test opened came from this server, none inline)."""
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.csp_violations = violations  # a test may inspect (and clear) what it expects
     yield page
     context.close()
+    assert violations == []
 
 
 class Clock:
