@@ -25,7 +25,7 @@ from typing import NoReturn
 
 from django.db.models import F, Q
 
-from iam_portal import validation
+from iam_portal import metrics, validation
 from iam_portal.errors import AccessDeniedError
 from iam_portal.prepared import PreparedQuery, PreparedStatement
 from policies.engine import IMPLICIT_DENY, Policy, PolicySet, Request, parse_policy
@@ -55,6 +55,7 @@ def authorize(
     """
     reason = _denial_reason(ctx, action, resource_arn, extra_context, granted)
     if reason is None:
+        metrics.ALLOWED.inc()
         return
     deny(ctx, action, resource_arn, f"{not_authorized(ctx, action, resource_arn)} {reason}")
 
@@ -66,6 +67,7 @@ def not_authorized(ctx: RequestContext, action: str, resource_arn: str) -> str:
 
 def deny(ctx: RequestContext, action: str, target: str, message: str, **parameters: object) -> NoReturn:
     """Audit a denial (outside any transaction, so it stays) and raise AccessDenied with the message."""
+    metrics.DENIED.inc()
     audit.record(
         ctx, action, target=target, outcome=audit.DENIED, error_code=AccessDeniedError.code, **parameters
     )

@@ -38,7 +38,7 @@ def parse_networks(text: str) -> tuple[Network, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+def in_networks(address: str, networks: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -49,11 +49,11 @@ def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
 def client_address(peer: str, forwarded_for: str, networks: Iterable[Network]) -> str:
     """The client's address: the peer's, unless the peer is a trusted proxy that forwarded for someone."""
     trusted = tuple(networks)
-    if not _is_trusted(peer, trusted):
+    if not in_networks(peer, trusted):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _is_trusted(hop, trusted):
+        if not in_networks(hop, trusted):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:  # garbage where an address should be: stop believing the chain
@@ -70,7 +70,7 @@ class TrustedProxyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         peer = request.META.get("REMOTE_ADDR", "")
-        if self.networks and _is_trusted(peer, self.networks):
+        if self.networks and in_networks(peer, self.networks):
             request.META["REMOTE_ADDR"] = client_address(
                 peer, request.META.get("HTTP_X_FORWARDED_FOR", ""), self.networks
             )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,12 +48,12 @@ from accounts import sigv4
 from accounts.context import REST, AssumedRole, RequestContext
 from iam_portal import session_auth, sigv4_auth, validation
 from iam_portal.errors import IamError
+from iam_portal.observability import REQUEST_ID_HEADER, request_id
 from iam_portal.pagination import DEFAULT_MAX_ITEMS, Page
 
 logger = logging.getLogger(__name__)
 
 SIGNING_SERVICE = "iam"  # the credential scope's service: `curl --aws-sigv4 "aws:amz:<any region>:iam"`
-REQUEST_ID_HEADER = "x-amzn-RequestId"
 MAX_ITEMS_LIMIT = 1000  # AWS's MaxItems maximum
 ERROR_COMPONENT = "Error"  # the schema's name of ErrorOut, which every error response refers to
 SERVICE_FAILURE = "An unexpected error occurred while processing the request."
@@ -173,13 +172,6 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
 
 
 # --- Authentication ----------------------------------------------------------------------------------
-
-
-def request_id(request: HttpRequest) -> str:
-    """This request's id: in the x-amzn-RequestId header, the RequestContext and its audit rows."""
-    if not hasattr(request, "iam_request_id"):
-        request.iam_request_id = str(uuid.uuid4())
-    return request.iam_request_id
 
 
 @dataclass(frozen=True)

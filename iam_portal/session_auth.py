@@ -11,18 +11,20 @@ from datetime import datetime
 from django.http import HttpRequest
 
 from accounts.context import CONSOLE, RequestContext
+from iam_portal.observability import request_id
 
 MFA_AT = "iam_mfa_at"  # session key: ISO time the signed-in user passed MFA (absent: no MFA)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind a proxy, configure it to set REMOTE_ADDR (not trusted headers)."""
+    """The caller's address (behind a trusted proxy, as iam_portal/proxies.py found it)."""
     return request.META.get("REMOTE_ADDR") or None
 
 
 def request_context(request: HttpRequest, *, channel: str = CONSOLE, **kwargs) -> RequestContext:
     """The RequestContext of a request of the signed-in session's user, on `channel`."""
     mfa_at = request.session.get(MFA_AT)
+    kwargs.setdefault("request_id", request_id(request))
     return RequestContext(
         caller=request.user,
         channel=channel,

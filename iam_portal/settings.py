@@ -86,6 +86,8 @@ else:
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (iam_portal/proxies.py).
 IAM_PORTAL_TRUSTED_PROXIES = os.environ.get("IAM_PORTAL_TRUSTED_PROXIES", "")
+# Who may read /metrics (addresses or networks; iam_portal/observability.py).
+IAM_PORTAL_METRICS_ALLOW = os.environ.get("IAM_PORTAL_METRICS_ALLOW", "127.0.0.1,::1")
 
 # HTTPS only when deployed (DEBUG off): redirect plain HTTP, HSTS for a year, cookies marked Secure.
 SECURE_SSL_REDIRECT = _env_bool("IAM_PORTAL_SSL_REDIRECT", not DEBUG)
@@ -119,6 +121,8 @@ MIDDLEWARE = [
     # /healthz and /readyz for load balancers: before the host and HTTPS checks (iam_portal/health.py).
     "iam_portal.health.HealthCheckMiddleware",
     "iam_portal.proxies.TrustedProxyMiddleware",  # client address and scheme behind a trusted proxy
+    # The request id, one log line and the metrics of every request; /metrics (iam_portal/observability.py).
+    "iam_portal.observability.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # AWS Query API calls (POST /) are answered here: none of what follows concerns a signed call.
     "iam_portal.query_api.middleware.QueryApiMiddleware",
@@ -237,9 +241,26 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Logs go to standard error: one JSON object per line when deployed (IAM_PORTAL_LOG_FORMAT=json, the
+# default with DEBUG off), with the request id of the request being served; plain text in development.
+# iam_portal.requests writes one line per request (INFO; off in development unless asked for).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "iam_portal.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("IAM_PORTAL_LOG_FORMAT", "text" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "iam_portal.requests": {
+            "level": os.environ.get("IAM_PORTAL_REQUEST_LOG", "WARNING" if DEBUG else "INFO")
+        }
+    },
 }

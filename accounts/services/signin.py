@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.views.decorators.debug import sensitive_variables
 
+from iam_portal import metrics
 from iam_portal.errors import IamError, InvalidAuthenticationCodeError, PasswordPolicyViolationError
 
 from .. import audit
@@ -430,6 +431,7 @@ def _refuse_if_locked(
         error_code=error.code,
         parameters={**tried, "reason": LOCKED},
     )
+    metrics.SIGN_IN_FAILURES.labels(LOCKED).inc()
     raise error
 
 
@@ -437,6 +439,7 @@ def _fail(
     identity: str, source_ip: str | None, reason: str, *, account: Account | None, target: str, tried: dict
 ) -> NoReturn:
     """Count the failure for the identity and the address, audit it (and any lock it causes), raise."""
+    metrics.SIGN_IN_FAILURES.labels(reason).inc()
     now = timezone.now()
     for key, limit in _keys(identity, source_ip):
         locked = _count_failure(key, limit, now)

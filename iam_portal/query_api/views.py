@@ -9,7 +9,6 @@ and statuses, never HTML.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -17,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import sigv4
+from iam_portal import observability
 from iam_portal.errors import IamError
 from iam_portal.sigv4_auth import authenticate
 
@@ -38,7 +38,7 @@ class QueryError(Exception):
 @csrf_exempt
 def query_api(request: HttpRequest) -> HttpResponse:
     """POST / (or GET / with Action=…): one IAM or STS action, signed with SigV4."""
-    request_id = str(uuid.uuid4())
+    request_id = observability.request_id(request)
     namespace = render.IAM_NAMESPACE
     try:
         body = request.body  # before request.POST: the signature covers the raw bytes
