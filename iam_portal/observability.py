@@ -6,6 +6,10 @@ audit event's), and the `request_id` of every log record written while the reque
 (JsonFormatter reads it from a context variable). The client cannot choose it: a client-chosen id
 could be made to collide with another request's in the audit log.
 
+With IAM_PORTAL_SERVER_TIMING on, each response also says what it cost the server, in the standard
+`Server-Timing` header: `app;dur=<ms>, db;dur=<ms>;desc="<n> queries"` (bench/scale.py reads it). Off
+by default: the number of queries a page needs is nobody else's business.
+
 /metrics (iam_portal/metrics.py) is answered here, before ALLOWED_HOSTS and the HTTPS redirect (a
 Prometheus server scrapes a backend by its address, over HTTP), and only to clients whose address is
 in IAM_PORTAL_METRICS_ALLOW (default: this machine only); others get a 404, as for any unknown path.
@@ -13,6 +17,7 @@ in IAM_PORTAL_METRICS_ALLOW (default: this machine only); others get a 404, as f
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -22,6 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from . import metrics
@@ -58,6 +64,7 @@ class ObservabilityMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.metrics_allowed = parse_networks(getattr(settings, "IAM_PORTAL_METRICS_ALLOW", "127.0.0.1,::1"))
+        self.server_timing = getattr(settings, "IAM_PORTAL_SERVER_TIMING", False)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         client = request.META.get("REMOTE_ADDR", "")
@@ -68,11 +75,15 @@ class ObservabilityMiddleware:
         token = CURRENT_REQUEST_ID.set(rid)
         started = time.perf_counter()
         status = 500
+        queries = _QueryTimer()
         try:
-            response = self.get_response(request)
+            with connection.execute_wrapper(queries) if self.server_timing else contextlib.nullcontext():
+                response = self.get_response(request)
             status = response.status_code
             if REQUEST_ID_HEADER not in response:
                 response[REQUEST_ID_HEADER] = rid
+            if self.server_timing:
+                response["Server-Timing"] = queries.header(time.perf_counter() - started)
             return response
         finally:
             seconds = time.perf_counter() - started
@@ -96,6 +107,26 @@ class ObservabilityMiddleware:
                 },
             )
             CURRENT_REQUEST_ID.reset(token)
+
+
+class _QueryTimer:
+    """A database execute wrapper that counts the queries of a request and the time they take."""
+
+    def __init__(self) -> None:
+        self.count, self.seconds = 0, 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started
+
+    def header(self, app_seconds: float) -> str:
+        """The Server-Timing value: the whole request's time and the database's, in milliseconds."""
+        app, db = app_seconds * 1000, self.seconds * 1000
+        return f'app;dur={app:.3f}, db;dur={db:.3f};desc="{self.count} queries"'
 
 
 class JsonFormatter(logging.Formatter):

@@ -88,6 +88,8 @@ ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,12
 IAM_PORTAL_TRUSTED_PROXIES = os.environ.get("IAM_PORTAL_TRUSTED_PROXIES", "")
 # Who may read /metrics (addresses or networks; iam_portal/observability.py).
 IAM_PORTAL_METRICS_ALLOW = os.environ.get("IAM_PORTAL_METRICS_ALLOW", "127.0.0.1,::1")
+# A Server-Timing header on every response (server time, queries): for benchmarks (bench/scale.py).
+IAM_PORTAL_SERVER_TIMING = _env_bool("IAM_PORTAL_SERVER_TIMING", False)
 
 # HTTPS only when deployed (DEBUG off): redirect plain HTTP, HSTS for a year, cookies marked Secure.
 SECURE_SSL_REDIRECT = _env_bool("IAM_PORTAL_SSL_REDIRECT", not DEBUG)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 
@@ -166,3 +167,18 @@ class MultiProcessMetricsTests:
             [sys.executable, "-c", read], cwd=BASE_DIR, env=env, check=True, capture_output=True, text=True
         ).stdout
         assert sample(text, "iam_portal_requests_total", channel="query", method="POST", status="200") == 5
+
+
+class ServerTimingTests:
+    def test_off_by_default(self, client):
+        assert "Server-Timing" not in client.get("/signin/")
+
+    def test_on_it_gives_the_time_and_the_queries_of_the_request(self, client, root, settings):
+        settings.IAM_PORTAL_SERVER_TIMING = True  # read when the middleware is built: a new client
+        client = Client()
+        client.force_login(root)
+        header = client.get("/console/users/")["Server-Timing"]
+        found = re.fullmatch(r'app;dur=([\d.]+), db;dur=([\d.]+);desc="(\d+) queries"', header)
+        assert found is not None, header
+        app, db, queries = float(found[1]), float(found[2]), int(found[3])
+        assert app >= db > 0 and queries >= 2
