@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -269,8 +270,11 @@ class ConsoleSessionScheme(OpenApiAuthenticationExtension):
 class CallerRateThrottle(SimpleRateThrottle):
     """settings.IAM_PORTAL_API_RATE ("600/min") per access key id (SigV4) or per signed-in user.
 
-    Counts live in Django's cache: the default in-process cache counts per worker process; configure
-    a shared cache (CACHES) for one count across workers and machines.
+    A fixed window that starts at the caller's first request: one counter, incremented atomically
+    (`cache.incr`: Redis's INCR), so that concurrent requests in several workers and machines count
+    together exactly when the cache is shared (REDIS_URL); DRF's sliding window reads, appends and
+    writes back a list, which concurrent requests can overwrite. Without a shared cache each process
+    counts alone.
     """
 
     scope = "api"
@@ -284,6 +288,27 @@ class CallerRateThrottle(SimpleRateThrottle):
             return None  # not authenticated: refused before throttling
         ident = f"key:{ctx.access_key_id}" if ctx.access_key_id else f"user:{request.user.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.get_rate())
+        now = time.time()
+        # Both keys are created by the window's first request and expire with it (add: only if absent).
+        self.cache.add(f"{key}:start", now, timeout=self.duration)
+        self.cache.add(key, 0, timeout=self.duration)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # the window ended between add and incr: this request opens the next one
+            self.cache.set(key, count := 1, timeout=self.duration)
+        if count <= self.num_requests:
+            return True
+        self._wait = max(0.0, self.cache.get(f"{key}:start", now) + self.duration - now)
+        return False
+
+    def wait(self) -> float:
+        return self._wait
 
 
 # --- Input, output, pages ----------------------------------------------------------------------------
@@ -470,7 +495,6 @@ class PageQuery(serializers.Serializer):
 
 class TagListQuery(PageQuery):
     """List{User,Role,Policy}Tags' query: a page."""
-
 
 
 class PageOut(serializers.Serializer):

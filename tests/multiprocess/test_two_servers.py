@@ -25,7 +25,10 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from django.db import connection
 
@@ -42,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HAMMER = Path(__file__).with_name("hammer.py")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 PASSWORD = "correct horse battery staple 42"
+API_RATE = 8  # REST API requests per hour per access key, on both servers
 GET_USER = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}'
 LIST_USERS = (
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}'
@@ -85,6 +89,7 @@ def servers(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": REDIS_URL,
         "DATABASE_CONN_MAX_AGE": "0",
+        "IAM_PORTAL_API_RATE": f"{API_RATE}/hour",
     }
     processes, urls = [], []
     for _ in range(2):
@@ -204,6 +209,19 @@ class ObeyedAtOnceTests:
         for _ in range(5):
             assert "Your authentication information is incorrect" in sign_in(a, "wrong password")
         assert "Too many failed sign-in attempts. Try again in 15 minutes." in sign_in(b, PASSWORD)
+
+
+class RateLimitTests:
+    def test_both_servers_count_one_rest_api_rate_limit_in_redis(self, servers, account):
+        """Requests alternate between the servers (four worker processes): the limit is the account's."""
+
+        def get(url: str) -> int:
+            request = AWSRequest(method="GET", url=f"{url}/api/v1/users/")
+            SigV4Auth(Credentials(account.key_id, account.secret), "iam", "us-east-1").add_auth(request)
+            return requests.get(request.url, headers=dict(request.headers.items()), timeout=30).status_code
+
+        statuses = [get(servers[n % 2]) for n in range(API_RATE + 2)]
+        assert statuses == [200] * API_RATE + [429, 429]
 
 
 def hammer(servers: tuple[str, str], account: Account, operation: str, calls: list[dict]) -> Counter:
