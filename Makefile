@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ADDR   ?= 127.0.0.1:8000
 
-.PHONY: run test lint bench venv dev-venv clean screenshots
+.PHONY: run test lint bench bench-scale venv dev-venv clean screenshots
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test: lint
 bench: $(VENV)/.bench
 	$(PY) bench/engine.py
 	$(PY) bench/query_api.py
+
+# At 5,000 users (issues 9 and 10; a few minutes each): reads' server cost, a mixed load on 2 workers,
+# the access matrix, the audit export.
+bench-scale: $(VENV)/.bench
+	$(PY) bench/scale.py
+	$(PY) bench/load.py
+	$(PY) bench/access_matrix.py
+	$(PY) bench/audit_export.py
 
 # The README's console screenshots, saved by the browser walkthrough (needs Chromium, as the browser tests do).
 screenshots: dev-venv

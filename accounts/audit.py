@@ -48,9 +48,10 @@ def record(
     target: str = "",
     outcome: str = SUCCESS,
     error_code: str = "",
+    error_message: str = "",
     **parameters: object,
 ) -> AuditEvent:
-    """Append one audit event for this request."""
+    """Append one audit event for this request (and the error the caller was answered, if any)."""
     return _insert_event.create(
         account=ctx.account,
         actor_arn=ctx.caller_arn,
@@ -63,6 +64,8 @@ def record(
         parameters=_public(parameters),
         outcome=outcome,
         error_code=error_code,
+        error_message=error_message,
+        user_agent=ctx.user_agent,
     )
 
 
@@ -94,7 +97,15 @@ def write(
             yield entry
             record(ctx, action, target=entry.target, **entry.parameters)
     except IamError as exc:
-        record(ctx, action, target=entry.target, outcome=FAILED, error_code=exc.code, **entry.parameters)
+        record(
+            ctx,
+            action,
+            target=entry.target,
+            outcome=FAILED,
+            error_code=exc.code,
+            error_message=exc.message,
+            **entry.parameters,
+        )
         raise
     except IntegrityError:
         if on_integrity_error is None:
@@ -105,6 +116,7 @@ def write(
             target=entry.target,
             outcome=FAILED,
             error_code=on_integrity_error.code,
+            error_message=on_integrity_error.message,
             **entry.parameters,
         )
         raise on_integrity_error from None

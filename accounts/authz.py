@@ -69,7 +69,13 @@ def deny(ctx: RequestContext, action: str, target: str, message: str, **paramete
     """Audit a denial (outside any transaction, so it stays) and raise AccessDenied with the message."""
     metrics.DENIED.inc()
     audit.record(
-        ctx, action, target=target, outcome=audit.DENIED, error_code=AccessDeniedError.code, **parameters
+        ctx,
+        action,
+        target=target,
+        outcome=audit.DENIED,
+        error_code=AccessDeniedError.code,
+        error_message=message,
+        **parameters,
     )
     raise AccessDeniedError(message)
 

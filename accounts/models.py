@@ -268,6 +268,33 @@ class CredentialReport(models.Model):
         return f"<CredentialReport account={self.account_id} {self.generated_time:%Y-%m-%dT%H:%M:%S}>"
 
 
+class ServiceLastAccessedJob(models.Model):
+    """A GenerateServiceLastAccessedDetails job. The report is computed when the job is generated and
+    kept as JSON: AWS answers as of generation, however the audit log grows afterwards. As in AWS, only
+    the caller that generated it (the same user, or the same role session) may read it."""
+
+    SERVICE_LEVEL, ACTION_LEVEL = "SERVICE_LEVEL", "ACTION_LEVEL"
+    IN_PROGRESS, COMPLETED, FAILED = "IN_PROGRESS", "COMPLETED", "FAILED"
+
+    job_id = models.CharField(max_length=36, unique=True)  # a UUID, as AWS's JobId (jobIDType: 36)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    job_type = models.CharField(
+        max_length=16, choices=[(t, t) for t in (SERVICE_LEVEL, ACTION_LEVEL)], default=SERVICE_LEVEL
+    )
+    job_status = models.CharField(
+        max_length=16, choices=[(s, s) for s in (IN_PROGRESS, COMPLETED, FAILED)], default=COMPLETED
+    )
+    entity_arn = models.CharField(max_length=2048)  # the user, group, role or managed policy reported on
+    requester_arn = models.CharField(max_length=2048)  # who may read it
+    created = models.DateTimeField(default=timezone.now, db_index=True)  # JobCreationDate; expiry
+    completed = models.DateTimeField(null=True, blank=True)  # JobCompletionDate
+    services = models.JSONField(default=list, blank=True)  # ServicesLastAccessed, by namespace
+    entities = models.JSONField(default=dict, blank=True)  # namespace -> EntityDetailsList
+
+    def __repr__(self) -> str:
+        return f"<ServiceLastAccessedJob {self.job_id} {self.job_type} {self.entity_arn}>"
+
+
 class _VerifyAllowed:
     """The end of django-otp's verify_is_allowed() chain (its Device class plays this part)."""
 
@@ -357,11 +384,23 @@ class AuditEvent(models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     outcome = models.CharField(max_length=8, choices=[(o, o) for o in (SUCCESS, FAILED, DENIED)])
     error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)  # the AWS error's message, as the caller saw it
+    user_agent = models.CharField(max_length=256, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["time", "id"]
+        indexes = [
+            # Access advisor (accounts/selectors/access_advisor.py): max(time) grouped by (actor_arn,
+            # action) finds an entity's events through this index, not by scanning the log. The pattern
+            # opclass lets PostgreSQL use it for a role's sessions too (actor_arn LIKE 'arn:…/role/%').
+            models.Index(
+                fields=["actor_arn", "action", "time"],
+                name="audit_actor_action_time",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "timestamptz_ops"],
+            ),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -593,6 +593,7 @@ def prepare_portal(database_url: str, tmp: Path) -> PortalSetup:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "IAM_PORTAL_SECRET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "IAM_PORTAL_SSL_REDIRECT": "false",  # plain HTTP on loopback: no TLS proxy in front
         "LOG_LEVEL": "WARNING",
         "PYTHONDONTWRITEBYTECODE": "1",
         # As in production under gunicorn (docs): a worker keeps its database connection.

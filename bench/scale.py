@@ -190,7 +190,7 @@ def run_size(args: argparse.Namespace, users: int, tmp: Path) -> tuple[dict[str,
         setup = prepare_portal(database_url, tmp)
         found, seeded = seed(setup, args, users)
         port = free_port()
-        env = {**setup.env, "IAM_PORTAL_SERVER_TIMING": "true", "IAM_PORTAL_SSL_REDIRECT": "false"}
+        env = {**setup.env, "IAM_PORTAL_SERVER_TIMING": "true"}
         argv = [sys.executable, "-m", "gunicorn", "iam_portal.wsgi", "--bind", f"127.0.0.1:{port}",
                 "--workers", "1", "--timeout", "300", "--chdir", str(ROOT),
                 "--log-level", "warning"]  # fmt: skip

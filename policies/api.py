@@ -3,9 +3,10 @@ entities and tags, policy validation and simulation.
 
 ListPolicies, CreatePolicy, GetPolicy, DeletePolicy, ListPolicyVersions, CreatePolicyVersion,
 GetPolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion, ListEntitiesForPolicy, ListPolicyTags,
-TagPolicy, UntagPolicy, ValidatePolicy (Access Analyzer's), SimulatePrincipalPolicy and
-SimulateCustomPolicy: each action parses its input, calls ONE service or selector with the caller's
-RequestContext, and shapes the answer (iam_portal/rest.py).
+TagPolicy, UntagPolicy, ValidatePolicy (Access Analyzer's), SimulatePrincipalPolicy,
+SimulateCustomPolicy, GetContextKeysForPrincipalPolicy and GetContextKeysForCustomPolicy: each action
+parses its input, calls ONE service or selector with the caller's RequestContext, and shapes the answer
+(iam_portal/rest.py).
 
 A managed policy is addressed by its ARN in the query string (`/api/v1/policies/by-arn/?policy_arn=…`):
 ARNs hold slashes (the policy's path) and colons, which a path segment cannot carry unambiguously,
@@ -47,9 +48,9 @@ from iam_portal.rest import (
     tags_out,
 )
 
+from . import context_keys, simulation
 from . import selectors as policy_reads
 from . import services as policy_services
-from . import simulation
 from .documents import MAX_DOCUMENT_LENGTH
 from .engine import Finding
 from .models import ManagedPolicy
@@ -691,34 +692,104 @@ def _resource_arns() -> serializers.ListField:
     )
 
 
-class SimulatePrincipalPolicyIn(serializers.Serializer):
-    policy_source_arn = serializers.CharField(
+def _policy_source_arn() -> serializers.CharField:
+    return serializers.CharField(
         min_length=policy_reads.ARN_MIN,
         max_length=policy_reads.ARN_MAX,
         trim_whitespace=False,
         help_text="ARN of a user, group or role of the caller's account.",
     )
-    action_names = _action_names()
-    resource_arns = _resource_arns()
-    context_entries = ContextEntryIn(many=True, required=False, max_length=MAX_SIMULATED)
 
 
-class SimulateCustomPolicyIn(serializers.Serializer):
-    policy_input_list = serializers.ListField(
+def _policy_input_list(*, required: bool, help_text: str) -> serializers.ListField:
+    return serializers.ListField(
         child=_document_field(),
-        min_length=1,
+        required=required,
+        min_length=1 if required else None,
         max_length=MAX_SIMULATED,
-        help_text="Identity policy documents (as strings), together the principal's policies.",
+        help_text=help_text,
     )
-    permissions_boundary_policy_input_list = serializers.ListField(
+
+
+def _boundary_input_list() -> serializers.ListField:
+    return serializers.ListField(
         child=_document_field(),
         required=False,
         max_length=simulation.MAX_BOUNDARY_POLICIES,
-        help_text="At most one permissions boundary document, as in AWS.",
+        help_text="At most one permissions boundary document, as in AWS (it replaces the principal's).",
     )
+
+
+def _resource_name(help_text: str) -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        min_length=simulation.RESOURCE_NAME_MIN,
+        max_length=simulation.RESOURCE_NAME_MAX,
+        trim_whitespace=False,
+        help_text=help_text,
+    )
+
+
+class _ResourceSideIn(serializers.Serializer):
+    """The members both simulations take besides the policies (AWS's names, in snake_case)."""
+
     action_names = _action_names()
     resource_arns = _resource_arns()
+    resource_policy = serializers.CharField(
+        max_length=MAX_DOCUMENT_LENGTH,
+        trim_whitespace=False,
+        required=False,
+        help_text="A resource-based policy, as if attached to every resource simulated (needs a "
+        "Principal); its statements are reported as SourcePolicyType resource, id ResourcePolicy.",
+    )
+    resource_owner = _resource_name(
+        "The account (id, or arn:aws:iam::ID:root) owning resources whose ARN names none; "
+        "by default the caller's."
+    )
+    caller_arn = _resource_name(
+        "The IAM user, group or role ARN the requests come from (required with resource_policy "
+        "unless the source is a user)."
+    )
     context_entries = ContextEntryIn(many=True, required=False, max_length=MAX_SIMULATED)
+    resource_handling_option = serializers.ChoiceField(
+        simulation.RESOURCE_HANDLING_OPTIONS,
+        required=False,
+        help_text="AWS's EC2 scenario name; accepted and checked, it changes no decision here.",
+    )
+
+
+class SimulatePrincipalPolicyIn(_ResourceSideIn):
+    policy_source_arn = _policy_source_arn()
+    policy_input_list = _policy_input_list(
+        required=False, help_text="Policy documents to simulate besides the principal's own."
+    )
+    permissions_boundary_policy_input_list = _boundary_input_list()
+
+
+class SimulateCustomPolicyIn(_ResourceSideIn):
+    policy_input_list = _policy_input_list(
+        required=True,
+        help_text="Identity policy documents (as strings), together the principal's policies.",
+    )
+    permissions_boundary_policy_input_list = _boundary_input_list()
+
+
+class GetContextKeysForPrincipalPolicyIn(serializers.Serializer):
+    policy_source_arn = _policy_source_arn()
+    policy_input_list = _policy_input_list(
+        required=False, help_text="Policy documents whose keys to list besides the principal's."
+    )
+
+
+class GetContextKeysForCustomPolicyIn(serializers.Serializer):
+    policy_input_list = _policy_input_list(required=True, help_text="Policy documents whose keys to list.")
+
+
+class ContextKeysOut(serializers.Serializer):
+    context_key_names = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Each key as first written, once whatever its case, in the order the documents name them.",
+    )
 
 
 class PositionOut(serializers.Serializer):
@@ -731,50 +802,116 @@ class SimulatedStatementOut(serializers.Serializer):
 
     source_policy_id = serializers.CharField(
         help_text="The inline or managed policy's name, or PolicyInputList.N / "
-        "PermissionsBoundaryPolicyInputList.N."
+        "PermissionsBoundaryPolicyInputList.N, or ResourcePolicy."
     )
     source_policy_type = serializers.CharField(
-        help_text="user, group, role, aws-managed, user-managed or none."
+        help_text="user, group, role, aws-managed, user-managed, resource or none."
     )
     policy_arn = serializers.CharField(allow_null=True, help_text="A managed policy's ARN; null otherwise.")
-    policy_type = serializers.CharField(help_text="identity or boundary: where the statement counted.")
+    policy_type = serializers.CharField(
+        help_text="identity, boundary or resource: where the statement counted."
+    )
     statement_index = serializers.IntegerField(help_text="0-based, in the document.")
     sid = serializers.CharField(allow_null=True)
     effect = serializers.CharField(help_text="Allow or Deny.")
     start_position = PositionOut(allow_null=True, help_text="The statement's opening brace.")
     end_position = PositionOut(allow_null=True, help_text="The statement's closing brace.")
+    source_entity = serializers.CharField(
+        allow_null=True,
+        help_text="An inline policy's user, group or role (a user's group policy names its group); "
+        "null otherwise. Not an AWS member.",
+    )
+    source_entity_arn = serializers.CharField(
+        allow_null=True, help_text="That user's, group's or role's ARN; null otherwise."
+    )
 
 
 class PermissionsBoundaryDecisionOut(serializers.Serializer):
     allowed_by_permissions_boundary = serializers.BooleanField()
 
 
-class EvaluationResultOut(serializers.Serializer):
-    """One action on one resource (AWS's EvaluationResult) and the engine's explanation."""
+def _boundary_detail(allowed: bool | None) -> dict | None:
+    return None if allowed is None else {"allowed_by_permissions_boundary": allowed}
 
-    eval_action_name = serializers.CharField()
+
+class ResourceSpecificResultOut(serializers.Serializer):
+    """The decision on one resource (AWS's ResourceSpecificResult) and the engine's explanation."""
+
     eval_resource_name = serializers.CharField()
-    eval_decision = serializers.CharField(help_text="allowed, explicitDeny or implicitDeny.")
-    decided_by = serializers.CharField(help_text="identity, boundary or service: the layer that decided.")
+    eval_resource_decision = serializers.CharField(help_text="allowed, explicitDeny or implicitDeny.")
     matched_statements = SimulatedStatementOut(many=True)
     missing_context_values = serializers.ListField(
         child=serializers.CharField(),
         help_text="Condition keys the matching statements test that were not given.",
     )
+    eval_decision_details = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text='Across accounts, each policy type\'s decision ("IAM Policy", "Resource Policy"); '
+        "null in one account.",
+    )
     permissions_boundary_decision_detail = serializers.SerializerMethodField()
+    decided_by = serializers.CharField(
+        help_text="identity, boundary, resource or service: the layer that decided."
+    )
     explanation = serializers.CharField(help_text="The decision in a sentence (a denial as AWS words it).")
 
     @extend_schema_field(PermissionsBoundaryDecisionOut(allow_null=True))
+    def get_permissions_boundary_decision_detail(
+        self, result: simulation.ResourceSpecificResult
+    ) -> dict | None:
+        return _boundary_detail(result.allowed_by_permissions_boundary)
+
+
+class EvaluationResultOut(serializers.Serializer):
+    """One action on every resource asked for (AWS's EvaluationResult): the aggregate decision, and
+    each resource's own in resource_specific_results."""
+
+    eval_action_name = serializers.CharField()
+    eval_resource_name = serializers.CharField(
+        help_text='The ARN template of the action\'s resource type, or "*" (always "*" here: the '
+        "catalogue records no resource types). Each resource's name is in resource_specific_results."
+    )
+    eval_decision = serializers.CharField(
+        help_text="allowed, explicitDeny or implicitDeny: the most restrictive over the resources."
+    )
+    decided_by = serializers.CharField(
+        help_text="identity, boundary, resource or service: the layer that decided (the first "
+        "resource with the top-level decision)."
+    )
+    matched_statements = SimulatedStatementOut(
+        many=True, help_text="The union of the statements that decided the top-level decision."
+    )
+    missing_context_values = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Condition keys not given: here when the resources are "*", else per resource.',
+    )
+    permissions_boundary_decision_detail = serializers.SerializerMethodField()
+    eval_decision_details = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text='EvalDecisionDetails: null for "*" in one account, {} for named resources in one '
+        'account; across accounts each policy type\'s most restrictive decision ("IAM Policy", '
+        '"Resource Policy").',
+    )
+    resource_specific_results = ResourceSpecificResultOut(
+        many=True, help_text='Each resource asked for, in order; none when the resources are "*".'
+    )
+    explanation = serializers.CharField(
+        help_text="The decision in a sentence: a single resource's own, or how the resources' decisions "
+        "add up."
+    )
+
+    @extend_schema_field(PermissionsBoundaryDecisionOut(allow_null=True))
     def get_permissions_boundary_decision_detail(self, result: simulation.EvaluationResult) -> dict | None:
-        if result.allowed_by_permissions_boundary is None:
-            return None  # no permissions boundary was simulated
-        return {"allowed_by_permissions_boundary": result.allowed_by_permissions_boundary}
+        return _boundary_detail(result.allowed_by_permissions_boundary)  # None: no boundary simulated
 
 
 RESULT_PAGE = paginated(
     EvaluationResultOut,
     "EvaluationResultList",
-    "A page of results: each action on each resource, in the order given.",
+    "A page of results: one per action, in the order given (a page may hold fewer than max_items "
+    "actions when there are many resources: is_truncated says more follow).",
 )
 
 
@@ -796,8 +933,22 @@ class SimulationQuery(PageQuery):
 
 SIMULATION_ERRORS = (
     "ValidationError naming the field, or InvalidInput: a context value its type cannot read, a key "
-    "given twice, several values for a single-valued type"
+    "given twice, several values for a single-valued type, a resource that is not an ARN, a bad "
+    "resource_owner or caller_arn, a resource_policy without the caller_arn it needs"
 )
+
+
+def _resource_side(data: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments both simulations take besides the policies."""
+    return {
+        "action_names": data["action_names"],
+        "resource_arns": data.get("resource_arns"),
+        "resource_policy": data.get("resource_policy"),
+        "resource_owner": data.get("resource_owner"),
+        "caller_arn": data.get("caller_arn"),
+        "context_entries": _context_entries(data.get("context_entries", [])),
+        "resource_handling_option": data.get("resource_handling_option"),
+    }
 
 
 class SimulationViewSet(IamViewSet):
@@ -811,8 +962,9 @@ class SimulationViewSet(IamViewSet):
             "SimulatePrincipalPolicy (iam:SimulatePrincipalPolicy on the principal's ARN): each action "
             "on each resource, against the policies of a user (with its groups'), group or role of "
             "the caller's account and its permissions boundary. Only the context entries given are "
-            "known (supply aws:username and the like, as in AWS). Results come a page at a time: "
-            "`?marker=&max_items=`."
+            "known (supply aws:username and the like, as in AWS). One result per action (the most "
+            "restrictive decision over the resources; each resource's in resource_specific_results), "
+            "a page of actions at a time: `?marker=&max_items=`."
         ),
         parameters=[SimulationQuery],
         request=SimulatePrincipalPolicyIn,
@@ -831,9 +983,9 @@ class SimulationViewSet(IamViewSet):
         page = simulation.simulate_principal_policy(
             self.ctx,
             policy_source_arn=data["policy_source_arn"],
-            action_names=data["action_names"],
-            resource_arns=data.get("resource_arns"),
-            context_entries=_context_entries(data.get("context_entries", [])),
+            policy_input_list=data.get("policy_input_list"),
+            permissions_boundary_policy_input_list=data.get("permissions_boundary_policy_input_list"),
+            **_resource_side(data),
             marker=query.get("marker"),
             max_items=query.get("max_items"),
         )
@@ -845,7 +997,9 @@ class SimulationViewSet(IamViewSet):
         description=(
             "SimulateCustomPolicy (iam:SimulateCustomPolicy on *): each action on each resource, against "
             "the identity policy documents given and at most one permissions boundary document, as "
-            "requests of the caller. Results come a page at a time: `?marker=&max_items=`."
+            "requests of the caller. One result per action (the most restrictive decision over the "
+            "resources; each resource's in resource_specific_results), a page of actions at a time: "
+            "`?marker=&max_items=`."
         ),
         parameters=[SimulationQuery],
         request=SimulateCustomPolicyIn,
@@ -865,13 +1019,70 @@ class SimulationViewSet(IamViewSet):
             self.ctx,
             policy_input_list=data["policy_input_list"],
             permissions_boundary_policy_input_list=data.get("permissions_boundary_policy_input_list"),
-            action_names=data["action_names"],
-            resource_arns=data.get("resource_arns"),
-            context_entries=_context_entries(data.get("context_entries", [])),
+            **_resource_side(data),
             marker=query.get("marker"),
             max_items=query.get("max_items"),
         )
         return page_response(page, EvaluationResultOut)
+
+    @extend_schema(
+        operation_id="GetContextKeysForPrincipalPolicy",
+        summary="List the context keys of a principal's policies",
+        description=(
+            "GetContextKeysForPrincipalPolicy (iam:GetContextKeysForPrincipalPolicy on the principal's "
+            "ARN): the condition keys and policy variables of a user's (with its groups'), group's or "
+            "role's policies and boundary, and of the documents given: the keys a simulation may need."
+        ),
+        request=GetContextKeysForPrincipalPolicyIn,
+        responses={
+            200: ContextKeysOut,
+            **errors(
+                e400="ValidationError naming the field; InvalidInput: an ARN that names no user, group "
+                "or role; MalformedPolicyDocument naming the input (PolicyInputList.N).",
+                e404="NoSuchEntity: no such user, group or role in the caller's account.",
+            ),
+        },
+        tags=[TAG_SIMULATION],
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="context-keys/principal",
+        url_name="context-keys-principal",
+    )
+    def context_keys_principal(self, request: Request) -> Response:
+        data = self.body(GetContextKeysForPrincipalPolicyIn)
+        keys = context_keys.get_context_keys_for_principal_policy(
+            self.ctx,
+            policy_source_arn=data["policy_source_arn"],
+            policy_input_list=data.get("policy_input_list"),
+        )
+        return Response(ContextKeysOut({"context_key_names": keys}).data)
+
+    @extend_schema(
+        operation_id="GetContextKeysForCustomPolicy",
+        summary="List the context keys of policy documents",
+        description=(
+            "GetContextKeysForCustomPolicy (iam:GetContextKeysForCustomPolicy on *): the condition keys "
+            "and policy variables of the documents given."
+        ),
+        request=GetContextKeysForCustomPolicyIn,
+        responses={
+            200: ContextKeysOut,
+            **errors(
+                e400="ValidationError naming the field; MalformedPolicyDocument naming the input "
+                "(PolicyInputList.N)."
+            ),
+        },
+        tags=[TAG_SIMULATION],
+    )
+    @action(detail=False, methods=["post"], url_path="context-keys/custom", url_name="context-keys-custom")
+    def context_keys_custom(self, request: Request) -> Response:
+        data = self.body(GetContextKeysForCustomPolicyIn)
+        keys = context_keys.get_context_keys_for_custom_policy(
+            self.ctx, policy_input_list=data["policy_input_list"]
+        )
+        return Response(ContextKeysOut({"context_key_names": keys}).data)
 
 
 ROUTES: list[tuple[str, type, str]] = [

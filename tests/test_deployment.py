@@ -144,6 +144,7 @@ class ProductionSettingsTests:
             "IAM_PORTAL_SECRET_KEY": f"{secretbox.generate_key()},{secretbox.generate_key()}",
             "DJANGO_ALLOWED_HOSTS": "iam.example.com",
         }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests' setting, never a deployment's
         result = subprocess.run(
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
             cwd=BASE_DIR,

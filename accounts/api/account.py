@@ -227,7 +227,9 @@ class AuditEventOut(serializers.Serializer):
 CHANNELS = (CONSOLE, QUERY, REST, INTERNAL)
 
 
-class ListAuditEventsQuery(PageQuery):
+class AuditFilters(serializers.Serializer):
+    """The filters of the audit log, shared by ListAuditEvents and ExportAuditEvents."""
+
     # trim_whitespace=False: DRF would strip before checking max_length, so the schema's limit would not hold.
     action = serializers.CharField(
         required=False,
@@ -243,6 +245,16 @@ class ListAuditEventsQuery(PageQuery):
         trim_whitespace=False,
         help_text='Only events whose actor ARN contains this, in any case ("user/alice" matches alice2 too).',
     )
+    since = serializers.DateTimeField(required=False, help_text="Only events at or after this time.")
+    until = serializers.DateTimeField(required=False, help_text="Only events before this time.")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if "since" in data and "until" in data and data["until"] <= data["since"]:
+            raise serializers.ValidationError({"until": ["Must be later than since."]})
+        return data
+
+
+class ListAuditEventsQuery(PageQuery, AuditFilters):
     target_arn = serializers.CharField(
         required=False,
         max_length=2048,
@@ -255,13 +267,6 @@ class ListAuditEventsQuery(PageQuery):
         trim_whitespace=False,
         help_text="Only events whose actor or target is this ARN (in any case): what it did and underwent.",
     )
-    since = serializers.DateTimeField(required=False, help_text="Only events at or after this time.")
-    until = serializers.DateTimeField(required=False, help_text="Only events before this time.")
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if "since" in data and "until" in data and data["until"] <= data["since"]:
-            raise serializers.ValidationError({"until": ["Must be later than since."]})
-        return data
 
 
 @extend_schema_serializer(many=False)  # GET /me/ answers one object, not a list of them

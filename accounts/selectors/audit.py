@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from iam_portal.errors import NoSuchEntityError, validation_error
 from iam_portal.pagination import Page, paginate_newest_first
@@ -22,7 +22,7 @@ LOOKUP_EVENTS = "cloudtrail:LookupEvents"
 OUTCOMES = (AuditEvent.SUCCESS, AuditEvent.FAILED, AuditEvent.DENIED)
 
 
-def list_audit_events(
+def audit_events(
     ctx: RequestContext,
     *,
     actor_arn: str | None = None,
@@ -33,18 +33,16 @@ def list_audit_events(
     involving_arn: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    marker: str | None = None,
-    max_items: int | None = None,
-) -> Page[AuditEvent]:
-    """The account's audit events, newest first; one query per page. The marker is a cursor: events
-    recorded while a caller pages through never make a page repeat or skip one.
+) -> QuerySet[AuditEvent]:
+    """The account's audit events that pass the filters (checked, and the caller authorized, first).
 
     Filters (None or "" = no filter):
     - actor_arn: events whose actor ARN *contains* this text, case-insensitively (so
       "user/alice" also matches "user/alice2"; pass the full ARN and check `event.actor_arn` if
       you need one principal exactly);
     - target_arn: events whose target ARN *is* this ARN (case-insensitively: IAM names are);
-    - action: the action, exactly as audited (e.g. "iam:CreateUser"), case-insensitively;
+    - action: the action as audited ("iam:CreateUser"), or an eventName of any service
+      ("CreateUser"), case-insensitively;
     - involving_arn: events whose actor *or* target is exactly this ARN, case-insensitively (a
       user's Activity tab: what the user did and what was done to it);
     - outcome: "success", "failed" or "denied"; channel: "console", "query", "rest", …;
@@ -61,7 +59,9 @@ def list_audit_events(
     if involving_arn:
         events = events.filter(Q(actor_arn__iexact=involving_arn) | Q(target_arn__iexact=involving_arn))
     if action:
-        events = events.filter(action__iexact=action)
+        events = events.filter(
+            Q(action__iexact=action) if ":" in action else Q(action__iendswith=f":{action}")
+        )
     if outcome:
         events = events.filter(outcome=outcome)
     if channel:
@@ -70,7 +70,16 @@ def list_audit_events(
         events = events.filter(time__gte=since)
     if until is not None:
         events = events.filter(time__lt=until)
-    return paginate_newest_first(events, marker, max_items)
+    return events
+
+
+def list_audit_events(
+    ctx: RequestContext, *, marker: str | None = None, max_items: int | None = None, **filters: object
+) -> Page[AuditEvent]:
+    """The account's audit events (filtered as audit_events says), newest first; one query per page.
+    The marker is a cursor: events recorded while a caller pages through never make a page repeat or
+    skip one."""
+    return paginate_newest_first(audit_events(ctx, **filters), marker, max_items)  # type: ignore[arg-type]
 
 
 def get_audit_event(ctx: RequestContext, *, event_id: int) -> AuditEvent:

@@ -6,6 +6,11 @@ user's MFA and access keys are part of that summary. The checks of the root user
 every IAM user's MFA and access keys read what AWS's credential report holds, so they need
 iam:GetCredentialReport; the password policy check needs iam:GetAccountPasswordPolicy. A check the
 caller may not run is reported as not checked, never as passed.
+
+The recommendations about IAM users (users-without-mfa, access-keys-unused, access-keys-old) are
+the findings of accounts/selectors/findings.py, defined there once: this module counts and names
+the same rows (the same querysets, in the same order) with the same severities, in the dashboard's
+words; the root user's and the password policy's recommendations are this module's own.
 """
 
 from __future__ import annotations
@@ -17,20 +22,23 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySe
 
 from .. import arns
 from ..context import RequestContext
-from ..models import AccessKey, Account, AuditEvent, LoginProfile, MFADevice, PasswordPolicy, User
+from ..models import AccessKey, Account, AuditEvent, PasswordPolicy
+from . import findings as finding_defs
 from .account import get_account_summary
+from .findings import CRITICAL, MEDIUM, READ_CREDENTIAL_REPORT, SEVERITIES, Unchecked
 from .permissions import allowed
 
-CRITICAL, HIGH, MEDIUM, LOW = "critical", "high", "medium", "low"
-SEVERITIES = (CRITICAL, HIGH, MEDIUM, LOW)  # most urgent first
 ROOT_RECENT_DAYS = 30  # root activity within this many days is "used recently"
-UNUSED_KEY_DAYS = 90  # an active key not used for this long is unused
-KEY_ROTATION_DAYS = 90  # an active key older than this should be rotated
 MAX_NAMES = 10  # users or keys named per recommendation; the rest are counted
 
-# The permissions of the checks beyond the summary itself.
+# The permission of the password policy check (the credential report's is the findings').
 READ_PASSWORD_POLICY = "iam:GetAccountPasswordPolicy"
-READ_CREDENTIAL_REPORT = "iam:GetCredentialReport"
+# The findings these recommendations make (the dashboard shows the other findings as they are).
+FROM_FINDINGS = (
+    finding_defs.USERS_WITHOUT_MFA,
+    finding_defs.ACCESS_KEYS_UNUSED,
+    finding_defs.ACCESS_KEYS_OLD,
+)
 
 
 @dataclass(frozen=True)
@@ -46,14 +54,6 @@ class Recommendation:
     names: tuple[str, ...] = ()  # the users or keys concerned, at most MAX_NAMES
     more: int = 0  # how many more there are beyond `names`
     help_topic: str = ""
-
-
-@dataclass(frozen=True)
-class Unchecked:
-    """A check the caller may not run, and the permission it needs."""
-
-    check: str
-    action: str
 
 
 @dataclass(frozen=True)
@@ -103,20 +103,8 @@ def _count(queryset: QuerySet) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def _active_user_keys(account: Account | OuterRef) -> QuerySet[AccessKey]:
-    """Active access keys of the account's IAM users (the root user's keys have their own check)."""
-    return AccessKey.objects.filter(user__account=account, user__is_root=False, status=AccessKey.ACTIVE)
-
-
-def _console_users_without_mfa(account: Account | OuterRef) -> QuerySet[User]:
-    has_device = MFADevice.objects.filter(user=OuterRef("pk"))
-    has_password = LoginProfile.objects.filter(user=OuterRef("pk"))
-    users = User.objects.filter(account=account, is_root=False)
-    return users.filter(Exists(has_password), ~Exists(has_device))
-
-
 def _report(ctx: RequestContext, summary: dict[str, int]) -> tuple[SecurityReport, str | None]:
-    """The recommendations from one query of facts and at most four of names; (report, alias)."""
+    """The recommendations from one query of facts and at most three of names; (report, alias)."""
     may = allowed(
         ctx,
         {
@@ -126,13 +114,9 @@ def _report(ctx: RequestContext, summary: dict[str, int]) -> tuple[SecurityRepor
     )
     now = ctx.now
     root_since = now - timedelta(days=ROOT_RECENT_DAYS)
-    unused_since = now - timedelta(days=UNUSED_KEY_DAYS)
-    rotate_before = now - timedelta(days=KEY_ROTATION_DAYS)
     account = OuterRef("pk")
-    keys = _active_user_keys(account)
-    never_used = Q(last_used_date__isnull=True)
-    not_lately = Q(last_used_date__lt=unused_since)
-    too_old = Q(created__lt=rotate_before)
+    keys = finding_defs.user_access_keys(account)
+    unused, too_old = finding_defs.unused_key(now), finding_defs.old_key(now)
     root_events = AuditEvent.objects.filter(
         account=account, actor_arn=arns.root(ctx.account.account_id), time__gte=root_since
     ).order_by("-time")
@@ -151,9 +135,8 @@ def _report(ctx: RequestContext, summary: dict[str, int]) -> tuple[SecurityRepor
             n_root_keys=_count(AccessKey.objects.filter(user__account=account, user__is_root=True)),
             root_event=Subquery(root_events.values("time")[:1]),
             root_key_used=Subquery(root_keys_used.values("last_used_date")[:1]),
-            n_without_mfa=_count(_console_users_without_mfa(account)),
-            n_never_used=_count(keys.filter(never_used)),
-            n_not_lately=_count(keys.filter(not_lately)),
+            n_without_mfa=_count(finding_defs.users_without_mfa(account)),
+            n_unused=_count(keys.filter(unused)),
             n_too_old=_count(keys.filter(too_old)),
         )
         .get()
@@ -227,29 +210,29 @@ def _report(ctx: RequestContext, summary: dict[str, int]) -> tuple[SecurityRepor
         unchecked.append(Unchecked("The account's password policy", READ_PASSWORD_POLICY))
 
     if may["report"]:
-        found.extend(_user_findings(ctx, facts, keys_since=(never_used, not_lately, too_old)))
+        found.extend(_user_findings(ctx, facts, keys=(unused, too_old)))
     else:
-        unchecked.append(Unchecked("IAM users' MFA devices and access keys", READ_CREDENTIAL_REPORT))
+        _, action, what = finding_defs.CHECKS["credentials"]
+        unchecked.append(Unchecked(what, action))
 
     found.sort(key=lambda r: SEVERITIES.index(r.severity))  # stable: the order above within a severity
     return SecurityReport(tuple(found), tuple(unchecked), root_last_used), facts["alias"]
 
 
-def _user_findings(ctx: RequestContext, facts: dict, *, keys_since: tuple[Q, Q, Q]) -> list[Recommendation]:
-    """IAM users without MFA, and unused or old access keys: the counts come from `facts`; the first
-    MAX_NAMES names of each cost one query, made only when there is something to name."""
+def _user_findings(ctx: RequestContext, facts: dict, *, keys: tuple[Q, Q]) -> list[Recommendation]:
+    """The findings users-without-mfa, access-keys-unused and access-keys-old as recommendations:
+    the counts come from `facts`; the first MAX_NAMES names of each (ListFindings' first items)
+    cost one query, made only when there is something to name."""
     found = []
     n = facts["n_without_mfa"]
     if n:
         names = tuple(
-            _console_users_without_mfa(ctx.account)
-            .order_by("user_name", "pk")
-            .values_list("user_name", flat=True)[:MAX_NAMES]
+            finding_defs.users_without_mfa(ctx.account).values_list("user_name", flat=True)[:MAX_NAMES]
         )
         found.append(
             Recommendation(
-                "users-without-mfa",
-                HIGH,
+                finding_defs.USERS_WITHOUT_MFA,
+                finding_defs.SEVERITY[finding_defs.USERS_WITHOUT_MFA],
                 f"{_plural(n, 'IAM user with console access has', 'IAM users with console access have')} "
                 "no MFA device. Assign one to each: a password alone is easy to guess or steal.",
                 "console:users",
@@ -259,50 +242,37 @@ def _user_findings(ctx: RequestContext, facts: dict, *, keys_since: tuple[Q, Q, 
                 help_topic="mfa",
             )
         )
-    never_used, not_lately, too_old = keys_since
-    has = ("active access key has", "active access keys have")
-    is_ = ("active access key is", "active access keys are")
-    for code, severity, count, condition, words, text in (
+    unused, too_old = keys
+    for code, count, condition, words, text in (
         (
-            "access-keys-never-used",
-            LOW,
-            facts["n_never_used"],
-            never_used,
-            has,
-            "never been used. Deactivate or delete access keys nobody needs.",
+            finding_defs.ACCESS_KEYS_UNUSED,
+            facts["n_unused"],
+            unused,
+            ("active access key has", "active access keys have"),
+            f"not been used in the last {finding_defs.UNUSED_DAYS} days. Deactivate unused keys, and "
+            "delete them once you are sure nothing needs them.",
         ),
         (
-            "access-keys-unused",
-            MEDIUM,
-            facts["n_not_lately"],
-            not_lately,
-            has,
-            f"not been used in the last {UNUSED_KEY_DAYS} days. Deactivate unused keys, and delete them "
-            "once you are sure nothing needs them.",
-        ),
-        (
-            "access-keys-old",
-            MEDIUM,
+            finding_defs.ACCESS_KEYS_OLD,
             facts["n_too_old"],
             too_old,
-            is_,
-            f"older than {KEY_ROTATION_DAYS} days. Rotate old keys: create a new key, switch "
+            ("active access key is", "active access keys are"),
+            f"older than {finding_defs.ROTATION_DAYS} days. Rotate old keys: create a new key, switch "
             "applications to it, then deactivate and delete the old one.",
         ),
     ):
         if not count:
             continue
         rows = (
-            _active_user_keys(ctx.account)
+            finding_defs.user_access_keys(ctx.account)
             .filter(condition)
-            .order_by("created", "pk")
             .values_list("user__user_name", "access_key_id")[:MAX_NAMES]
         )
         names = tuple(f"{user_name} ({key_id})" for user_name, key_id in rows)
         found.append(
             Recommendation(
                 code,
-                severity,
+                finding_defs.SEVERITY[code],
                 f"{_plural(count, *words)} {text}",
                 "console:users",
                 "Review users' access keys",

@@ -200,6 +200,7 @@ class AccountSettingsView(ConsoleView):
             create_alias=(CREATE_ALIAS, "*"),
             delete_alias=(DELETE_ALIAS, "*"),
             credential_report=("iam:GenerateCredentialReport", "*"),
+            authorization_details=("iam:GetAccountAuthorizationDetails", "*"),
         )
         return self.render(
             "console/account_settings/index.html",

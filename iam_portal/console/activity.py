@@ -1,4 +1,5 @@
-"""Console pages: Activity — the account's audit log, filtered and paged, and each event in full.
+"""Console pages: Activity — the account's audit log, filtered and paged, and each event in full;
+and its download as CloudTrail records in JSON lines, with the page's filters (ExportAuditEvents).
 
 Reading the log needs cloudtrail:LookupEvents (the selector authorizes; the root user may, an IAM
 user needs a policy). The list costs one query per page whatever the number of events.
@@ -10,7 +11,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -18,6 +19,7 @@ from django.utils.http import urlencode
 from accounts.context import CONSOLE, INTERNAL, QUERY, REST
 from accounts.models import AuditEvent
 from accounts.selectors.audit import get_audit_event, list_audit_events
+from accounts.selectors.audit_export import CONTENT_TYPE, export_audit_events, json_lines
 
 from . import ConsoleView
 
@@ -122,6 +124,7 @@ class ActivityListView(ConsoleView):
                 "hidden_filters": {k: v for k, v in current.items() if k in ("outcome", "channel")},
                 "next_query": _query(current, marker=page.marker) if page and page.is_truncated else None,
                 "first_query": _query(current) if marker else None,
+                "export_query": _query(current),
             },
             status=status,
         )
@@ -143,7 +146,24 @@ class ActivityEventView(ConsoleView):
         )
 
 
+class ActivityExportView(ActivityListView):
+    """The filtered audit log as CloudTrail records, one JSON object per line, streamed."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = ActivityFilterForm(request.GET)
+        current = {name: request.GET.get(name, "") for name in FILTERS if request.GET.get(name)}
+        if not form.is_valid():
+            return self.show(form, current, page=None, marker=None, status=400)
+        records = export_audit_events(self.ctx, **form.selector_arguments())  # authorizes now
+        response = StreamingHttpResponse(json_lines(records), content_type=CONTENT_TYPE)
+        filename = f"audit-events-{self.ctx.account.account_id}.jsonl"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 urlpatterns: list = [
     path("activity/", ActivityListView.as_view(), name="activity"),
+    path("activity/export/", ActivityExportView.as_view(), name="activity_export"),
     path("activity/<int:event_id>/", ActivityEventView.as_view(), name="activity_event"),
 ]

@@ -16,10 +16,21 @@ SECTIONS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
     ("Users", "console:users", ("iam:ListUsers", "user")),
     ("Roles", "console:roles", ("iam:ListRoles", "role")),
     ("Policies", "console:policies", ("iam:ListPolicies", "policy")),
+    ("Policy simulator", "console:policy_simulator", ("iam:SimulatePrincipalPolicy", "user")),
+    ("Access matrix", "console:access_matrix", ("iam:GetAccountAuthorizationDetails", "")),
     ("Account settings", "console:account_settings", ("iam:GetAccountPasswordPolicy", "")),
     ("Activity", "console:activity", ("cloudtrail:LookupEvents", "")),
     ("Help", "console:help", None),
 )
+# Sections also shown to a caller allowed any one of these instead (the simulator: a principal of
+# another kind, or custom policies, which need no principal).
+ALTERNATIVES: dict[str, tuple[tuple[str, str], ...]] = {
+    "console:policy_simulator": (
+        ("iam:SimulatePrincipalPolicy", "group"),
+        ("iam:SimulatePrincipalPolicy", "role"),
+        ("iam:SimulateCustomPolicy", ""),
+    ),
+}
 
 
 def sidebar(request: HttpRequest) -> dict[str, object]:
@@ -37,6 +48,12 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         for action, kind in [needs]
     }
     may = allowed(ctx, checks)
+    for url_name, alternatives in ALTERNATIVES.items():
+        if url_name in may and not may[url_name]:
+            may[url_name] = any(
+                allowed(ctx, {url_name: (action, arns.all_in(account_id, kind) if kind else "*")})[url_name]
+                for action, kind in alternatives
+            )
     items = []
     for label, url_name, needs in SECTIONS:
         if needs and not may[url_name]:
@@ -44,4 +61,4 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         url = reverse(url_name)
         current = request.path == url if url_name == "console:dashboard" else request.path.startswith(url)
         items.append({"label": label, "url": url, "current": current})
-    return {"console_nav": items}
+    return {"console_nav": items, "console_may_simulate": may.get("console:policy_simulator", False)}

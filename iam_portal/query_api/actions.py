@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accounts.context import RequestContext
+from accounts.selectors import access_advisor as advisor_reads
 from accounts.selectors import access_keys as access_key_reads
 from accounts.selectors import account as account_reads
+from accounts.selectors import authorization_details as authorization_reads
 from accounts.selectors import credential_report as report_reads
 from accounts.selectors import groups as group_reads
 from accounts.selectors import mfa as mfa_reads
@@ -23,6 +25,7 @@ from accounts.selectors import roles as role_reads
 from accounts.selectors import sts as sts_reads
 from accounts.selectors import users as user_reads
 from accounts.services import (
+    access_advisor,
     access_keys,
     account,
     credential_report,
@@ -34,6 +37,7 @@ from accounts.services import (
     sts,
     users,
 )
+from policies import context_keys, simulation
 from policies import selectors as policy_reads
 from policies import services as policy_services
 
@@ -593,6 +597,73 @@ ACCOUNT = {
         credential_report.generate_credential_report, result=render.credential_report_state
     ),
     "GetCredentialReport": Action(report_reads.get_credential_report, result=render.credential_report),
+    "GetAccountAuthorizationDetails": Action(
+        authorization_reads.get_account_authorization_details,
+        {"Filter": "filter", **PAGING},
+        lambda found: authorization_reads.as_aws(found, render.policy_document),  # documents URL-encoded
+    ),
+}
+
+# SimulatePrincipalPolicy, SimulateCustomPolicy and the context keys of their policies (reads).
+_SIMULATION_INPUT = {
+    "PolicyInputList": "policy_input_list",
+    "PermissionsBoundaryPolicyInputList": "permissions_boundary_policy_input_list",
+    "ActionNames": "action_names",
+    "ResourceArns": "resource_arns",
+    "ResourcePolicy": "resource_policy",
+    "ResourceOwner": "resource_owner",
+    "CallerArn": "caller_arn",
+    "ContextEntries": "context_entries",
+    "ResourceHandlingOption": "resource_handling_option",
+    **PAGING,
+}
+SIMULATION = {
+    "SimulatePrincipalPolicy": Action(
+        simulation.simulate_principal_policy,
+        {"PolicySourceArn": "policy_source_arn", **_SIMULATION_INPUT},
+        render.simulation_results,
+        ("PolicySourceArn", "ActionNames"),
+    ),
+    "SimulateCustomPolicy": Action(
+        simulation.simulate_custom_policy,
+        _SIMULATION_INPUT,
+        render.simulation_results,
+        ("PolicyInputList", "ActionNames"),
+    ),
+    "GetContextKeysForPrincipalPolicy": Action(
+        context_keys.get_context_keys_for_principal_policy,
+        {"PolicySourceArn": "policy_source_arn", "PolicyInputList": "policy_input_list"},
+        render.context_key_names,
+        ("PolicySourceArn",),
+    ),
+    "GetContextKeysForCustomPolicy": Action(
+        context_keys.get_context_keys_for_custom_policy,
+        {"PolicyInputList": "policy_input_list"},
+        render.context_key_names,
+        ("PolicyInputList",),
+    ),
+}
+
+# Access advisor: service last accessed, from the audit log (GenerateServiceLastAccessedDetails).
+ACCESS_ADVISOR = {
+    "GenerateServiceLastAccessedDetails": Action(
+        access_advisor.generate_service_last_accessed_details,
+        {"Arn": "arn", "Granularity": "granularity"},
+        lambda job: {"JobId": job.job_id},
+        ("Arn",),
+    ),
+    "GetServiceLastAccessedDetails": Action(
+        advisor_reads.get_service_last_accessed_details,
+        {"JobId": "job_id", **PAGING},
+        render.service_last_accessed_details,
+        ("JobId",),
+    ),
+    "GetServiceLastAccessedDetailsWithEntities": Action(
+        advisor_reads.get_service_last_accessed_details_with_entities,
+        {"JobId": "job_id", "ServiceNamespace": "service_namespace", **PAGING},
+        render.service_last_accessed_entities,
+        ("JobId", "ServiceNamespace"),
+    ),
 }
 
 IAM_ACTIONS: dict[str, Action] = {
@@ -607,6 +678,8 @@ IAM_ACTIONS: dict[str, Action] = {
     **PASSWORDS,
     **MFA_DEVICES,
     **ACCOUNT,
+    **ACCESS_ADVISOR,
+    **SIMULATION,
 }
 
 

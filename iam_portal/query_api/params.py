@@ -39,7 +39,17 @@ BOOLEAN_MEMBERS = frozenset(
 )
 # list<Tag>: Tags.member.N.Key / .Value; STS's list<PolicyDescriptorType>: PolicyArns.member.N.arn
 STRUCTURE_LIST_MEMBERS = {"Tags": ("Key", "Value"), "PolicyArns": ("arn",)}
-STRING_LIST_MEMBERS = frozenset({"TagKeys", "TransitiveTagKeys"})  # TagKeys.member.N
+STRING_LIST_MEMBERS = frozenset({"TagKeys", "TransitiveTagKeys", "Filter"})  # TagKeys.member.N
+# The simulation's members: list<ContextEntry> (ContextEntries.member.N.ContextKeyName / .ContextKeyType,
+# and the list ContextEntries.member.N.ContextKeyValues.member.M) and its lists of strings.
+STRUCTURE_LIST_MEMBERS["ContextEntries"] = ("ContextKeyName", "ContextKeyType")
+STRUCTURE_STRING_LIST_FIELDS = {"ContextEntries": ("ContextKeyValues",)}
+STRING_LIST_MEMBERS = STRING_LIST_MEMBERS | {
+    "ActionNames",
+    "ResourceArns",
+    "PolicyInputList",
+    "PermissionsBoundaryPolicyInputList",
+}
 MISSING = object()
 
 
@@ -115,5 +125,10 @@ def _structure_list(params: Mapping[str, str], member: str, fields: tuple[str, .
     items = []
     for i in indexes:
         prefix = f"{member}.member.{i}."
-        items.append({f: params[prefix + f] for f in fields if prefix + f in params})
+        item = {f: params[prefix + f] for f in fields if prefix + f in params}
+        for name in STRUCTURE_STRING_LIST_FIELDS.get(member, ()):
+            values = _string_list(params, prefix + name)
+            if values is not MISSING:
+                item[name] = values
+        items.append(item)
     return items

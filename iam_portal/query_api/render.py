@@ -288,7 +288,123 @@ def credential_report(r: Any) -> Result:
     }
 
 
+def service_last_accessed(s: Any) -> Result:
+    """ServiceLastAccessed; TrackedActionsLastAccessed only in ACTION_LEVEL reports."""
+    tracked = s.tracked_actions_last_accessed
+    return {
+        "ServiceName": s.service_name,
+        "LastAuthenticated": s.last_authenticated,
+        "ServiceNamespace": s.service_namespace,
+        "LastAuthenticatedEntity": s.last_authenticated_entity,
+        "LastAuthenticatedRegion": s.last_authenticated_region,
+        "TotalAuthenticatedEntities": s.total_authenticated_entities,
+        "TrackedActionsLastAccessed": None
+        if tracked is None
+        else [
+            {
+                "ActionName": t.action_name,
+                "LastAccessedEntity": t.last_accessed_entity,
+                "LastAccessedTime": t.last_accessed_time,
+                "LastAccessedRegion": t.last_accessed_region,
+            }
+            for t in tracked
+        ],
+    }
+
+
+def service_last_accessed_details(r: Any) -> Result:
+    """GetServiceLastAccessedDetails: the job, then a page of ServicesLastAccessed."""
+    return {
+        "JobStatus": r.job_status,
+        "JobType": r.job_type,
+        "JobCreationDate": r.job_creation_date,
+        **page("ServicesLastAccessed", r.services, service_last_accessed),
+        "JobCompletionDate": r.job_completion_date,
+    }
+
+
+def service_last_accessed_entities(r: Any) -> Result:
+    """GetServiceLastAccessedDetailsWithEntities: the job, then a page of EntityDetailsList."""
+    return {
+        "JobStatus": r.job_status,
+        "JobCreationDate": r.job_creation_date,
+        "JobCompletionDate": r.job_completion_date,
+        **page(
+            "EntityDetailsList",
+            r.entities,
+            lambda d: {
+                "EntityInfo": {"Arn": d.arn, "Name": d.name, "Type": d.type, "Id": d.id, "Path": d.path},
+                "LastAuthenticated": d.last_authenticated,
+            },
+        ),
+    }
+
+
 def page(member: str, found: Any, shape: Any = None) -> Result:
     """A List* result: the items under `member`, then IsTruncated and (when truncated) Marker."""
     items = [shape(item) for item in found.items] if shape else list(found.items)
     return {member: items, "IsTruncated": found.is_truncated, "Marker": found.marker}
+
+
+# --- Policy simulation (SimulatePrincipalPolicy, SimulateCustomPolicy, GetContextKeysFor*Policy) -------
+
+
+def _position(p: Any) -> Result | None:
+    return None if p is None else {"Line": p.line, "Column": p.column}
+
+
+def simulated_statement(m: Any) -> Result:
+    """Statement: the policy it is in and where (AWS's simulator names no Sid or effect)."""
+    return {
+        "SourcePolicyId": m.source_policy_id,
+        "SourcePolicyType": m.source_policy_type,
+        "StartPosition": _position(m.start_position),
+        "EndPosition": _position(m.end_position),
+    }
+
+
+def _boundary_detail(allowed: bool | None) -> Result | None:
+    return None if allowed is None else {"AllowedByPermissionsBoundary": allowed}
+
+
+def _details(details: Any) -> Entries | None:
+    return None if details is None else Entries(details)
+
+
+def _resource_specific_result(s: Any) -> Result:
+    """ResourceSpecificResult: one resource's decision, statements, missing keys and details."""
+    return {
+        "EvalResourceName": s.eval_resource_name,
+        "EvalResourceDecision": s.eval_resource_decision,
+        "MatchedStatements": [simulated_statement(m) for m in s.matched_statements],
+        "MissingContextValues": list(s.missing_context_values),
+        "EvalDecisionDetails": _details(s.eval_decision_details),
+        "PermissionsBoundaryDecisionDetail": _boundary_detail(s.allowed_by_permissions_boundary),
+    }
+
+
+def evaluation_result(r: Any) -> Result:
+    """EvaluationResult: one per action, the aggregate over its resources at the top, each resource
+    in ResourceSpecificResults (left out for "*"); EvalDecisionDetails an entry map, left out when None."""
+    return {
+        "EvalActionName": r.eval_action_name,
+        "EvalResourceName": r.eval_resource_name,
+        "EvalDecision": r.eval_decision,
+        "MatchedStatements": [simulated_statement(m) for m in r.matched_statements],
+        "MissingContextValues": list(r.missing_context_values),
+        "PermissionsBoundaryDecisionDetail": _boundary_detail(r.allowed_by_permissions_boundary),
+        "EvalDecisionDetails": _details(r.eval_decision_details),
+        "ResourceSpecificResults": [_resource_specific_result(s) for s in r.resource_specific_results]
+        or None,
+    }
+
+
+def simulation_results(found: Any) -> Result:
+    """SimulatePrincipalPolicy / SimulateCustomPolicy: EvaluationResults (one per action),
+    IsTruncated, Marker."""
+    return page("EvaluationResults", found, evaluation_result)
+
+
+def context_key_names(keys: Any) -> Result:
+    """GetContextKeysForPrincipalPolicy / GetContextKeysForCustomPolicy."""
+    return {"ContextKeyNames": list(keys)}

@@ -1,13 +1,15 @@
 """/api/v1/simulation/principal/ and /api/v1/simulation/custom/ (policies/simulation.py) through the
 test client, signed with SigV4: decisions, matched statements and their places, boundaries, context
 entries, pages, errors, authorization, no audit row on success, query counts, and agreement with
-authorize() on the same requests."""
+authorize() on the same requests; one result per action, aggregated over its resources as AWS's
+EvaluationResult is (the most restrictive decision, the statements that decided it, where the
+missing context keys go, each policy type's and the boundary's verdict, pages of actions)."""
 
 from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from django.db import connection
@@ -16,9 +18,15 @@ from django.test.utils import CaptureQueriesContext
 from accounts import authz
 from accounts.models import AuditEvent, User
 from accounts.services import groups, policy_attachments, roles, users
-from iam_portal.errors import ValidationError
+from iam_portal.errors import (
+    InvalidInputError,
+    MalformedPolicyDocumentError,
+    NoSuchEntityError,
+    ValidationError,
+)
+from policies import context_keys, simulation
 from policies import services as policy_services
-from policies import simulation
+from policies.models import UserPolicy
 from tests import factories as f
 
 from .conftest import denial, error, iam_user, issue_key
@@ -51,6 +59,12 @@ NO_DELETE = f.document(f.deny("iam:DeleteUser"))
 def decisions(response) -> list[tuple[str, str, str]]:
     return [
         (r["eval_action_name"], r["eval_resource_name"], r["eval_decision"]) for r in response.json()["items"]
+    ]
+
+
+def per_resource(result: dict) -> list[tuple[str, str]]:
+    return [
+        (r["eval_resource_name"], r["eval_resource_decision"]) for r in result["resource_specific_results"]
     ]
 
 
@@ -113,10 +127,14 @@ class SimulatePrincipalPolicyTests:
                     "effect": "Allow",
                     "start_position": {"line": 4, "column": 5},
                     "end_position": {"line": 9, "column": 5},
+                    "source_entity": "alice",
+                    "source_entity_arn": alice,
                 }
             ],
             "missing_context_values": [],
             "permissions_boundary_decision_detail": None,
+            "eval_decision_details": None,  # "*" in one account: AWS leaves it out
+            "resource_specific_results": [],  # only for a named resource
             "explanation": "iam:GetUser on * is allowed by an identity-based policy.",
         }
         assert delete_user["eval_decision"] == "explicitDeny"
@@ -131,6 +149,8 @@ class SimulatePrincipalPolicyTests:
                 "effect": "Deny",
                 "start_position": {"line": 1, "column": 41},
                 "end_position": {"line": 1, "column": 103},
+                "source_entity": None,
+                "source_entity_arn": None,
             }
         ]
         assert delete_user["explanation"] == (
@@ -138,8 +158,9 @@ class SimulatePrincipalPolicyTests:
         )
         assert create_user["eval_decision"] == "allowed"
         assert [
-            (m["source_policy_id"], m["source_policy_type"]) for m in create_user["matched_statements"]
-        ] == [("Create", "group")]
+            (m["source_policy_id"], m["source_policy_type"], m["source_entity"], m["source_entity_arn"])
+            for m in create_user["matched_statements"]
+        ] == [("Create", "group", "Creators", f"arn:aws:iam::{acct}:group/Creators")]
         assert create_role == {
             **create_role,
             "eval_decision": "implicitDeny",
@@ -148,7 +169,7 @@ class SimulatePrincipalPolicyTests:
             "iam:CreateRole action.",
         }
 
-    def test_every_action_on_every_resource_in_the_order_given(self, signed, root_key, alice, acct):
+    def test_one_result_per_action_each_resource_in_the_order_given(self, signed, root_key, alice, acct):
         me, bob = f"arn:aws:iam::{acct}:user/alice", f"arn:aws:iam::{acct}:user/bob"
         response = signed(
             "POST",
@@ -160,12 +181,21 @@ class SimulatePrincipalPolicyTests:
                 "resource_arns": [me, bob],
             },
         )
+        # EvalResourceName at the top is the action's ARN template: "*", the catalogue knowing none.
         assert decisions(response) == [
-            ("iam:GetUser", me, "allowed"),
-            ("iam:GetUser", bob, "allowed"),
-            ("iam:DeleteUser", me, "explicitDeny"),
-            ("iam:DeleteUser", bob, "explicitDeny"),
+            ("iam:GetUser", "*", "allowed"),
+            ("iam:DeleteUser", "*", "explicitDeny"),
         ]
+        get_user, delete_user = response.json()["items"]
+        assert per_resource(get_user) == [(me, "allowed"), (bob, "allowed")]
+        assert per_resource(delete_user) == [(me, "explicitDeny"), (bob, "explicitDeny")]
+        assert get_user["explanation"] == "iam:GetUser is allowed on each of the 2 resources."
+        assert [r["explanation"] for r in get_user["resource_specific_results"]] == [
+            f"iam:GetUser on {me} is allowed by an identity-based policy.",
+            f"iam:GetUser on {bob} is allowed by an identity-based policy.",
+        ]
+        # The same statement decided both resources: at the top it is listed once.
+        assert [m["source_policy_id"] for m in delete_user["matched_statements"]] == ["NoDelete"]
 
     def test_results_come_in_pages(self, signed, root_key, alice):
         body = {
@@ -182,21 +212,21 @@ class SimulatePrincipalPolicyTests:
             None,
         )
 
-    def test_only_the_page_asked_for_is_made_of_a_million_pairs(self, signed, root_key, alice, acct):
+    def test_only_the_page_asked_for_is_evaluated_of_a_million_pairs(self, signed, root_key, alice, acct):
         actions = [f"iam:GetUser{i:03}" for i in range(1000)]
         resources = [f"arn:aws:iam::{acct}:user/u{i:03}" for i in range(1000)]
         body = {"policy_source_arn": alice, "action_names": actions, "resource_arns": resources}
+        # A thousand resources: a page holds one action (1,000 evaluations), whatever max_items says.
         first = signed("POST", PRINCIPAL + "?max_items=2", root_key, body).json()
-        assert [(r["eval_action_name"], r["eval_resource_name"]) for r in first["items"]] == [
-            ("iam:GetUser000", resources[0]),
-            ("iam:GetUser000", resources[1]),
-        ]
+        (action,) = first["items"]
+        assert action["eval_action_name"] == "iam:GetUser000"
+        assert [r["eval_resource_name"] for r in action["resource_specific_results"]] == resources
         assert first["is_truncated"] is True
-        marker = simulation_marker(999_999)
-        last = signed("POST", f"{PRINCIPAL}?marker={marker}&max_items=2", root_key, body).json()
-        assert [(r["eval_action_name"], r["eval_resource_name"]) for r in last["items"]] == [
-            ("iam:GetUser999", resources[999])
-        ]
+        assert first["marker"] == unquote(simulation_marker(1))
+        last = signed(
+            "POST", f"{PRINCIPAL}?marker={simulation_marker(999)}&max_items=2", root_key, body
+        ).json()
+        assert [r["eval_action_name"] for r in last["items"]] == ["iam:GetUser999"]
         assert (last["is_truncated"], last["marker"]) == (False, None)
 
     def test_a_roles_boundary_limits_it_and_says_so(self, signed, root_key, ctx, acct):
@@ -270,13 +300,27 @@ class SimulatePrincipalPolicyTests:
             "resource_arns": [carol],
         }
         bare = signed("POST", PRINCIPAL, root_key, body).json()["items"]
-        assert [(r["eval_decision"], r["missing_context_values"]) for r in bare] == [
-            ("implicitDeny", []),  # ${aws:username} has no value: the resource matches nothing
-            ("implicitDeny", ["aws:SourceIp"]),
+        # A named resource: the missing keys are in its ResourceSpecificResult, none at the top.
+        assert [
+            (
+                r["eval_decision"],
+                r["missing_context_values"],
+                r["resource_specific_results"][0]["missing_context_values"],
+            )
+            for r in bare
+        ] == [
+            ("implicitDeny", [], []),  # ${aws:username} has no value: the resource matches nothing
+            ("implicitDeny", [], ["aws:SourceIp"]),
         ]
-        assert bare[1]["explanation"] == (
-            "iam:GetUser on " + carol + " is denied because no identity-based policy allows the iam:GetUser "
-            "action. The policies test context keys that were not given: aws:SourceIp."
+        assert (
+            bare[1]["explanation"]
+            == bare[1]["resource_specific_results"][0]["explanation"]
+            == (
+                "iam:GetUser on "
+                + carol
+                + " is denied because no identity-based policy allows the iam:GetUser "
+                "action. The policies test context keys that were not given: aws:SourceIp."
+            )
         )
         entries = [
             {
@@ -291,9 +335,9 @@ class SimulatePrincipalPolicyTests:
             },
         ]
         given = signed("POST", PRINCIPAL, root_key, {**body, "context_entries": entries}).json()["items"]
-        assert [(r["eval_decision"], r["missing_context_values"]) for r in given] == [
-            ("allowed", []),
-            ("allowed", []),
+        assert [(r["eval_decision"], per_resource(r)) for r in given] == [
+            ("allowed", [(carol, "allowed")]),
+            ("allowed", [(carol, "allowed")]),
         ]
 
     def test_list_types_take_several_values(self, signed, root_key, ctx, acct):
@@ -604,12 +648,19 @@ class SimulatePrincipalPolicyTests:
                 "context_entries": entries,
             },
         )
+        items = response.json()["items"]
         simulated = {
-            (r["eval_action_name"], r["eval_resource_name"]): r["eval_decision"] == "allowed"
-            for r in response.json()["items"]
+            (r["eval_action_name"], s["eval_resource_name"]): s["eval_resource_decision"] == "allowed"
+            for r in items
+            for s in r["resource_specific_results"]
         }
         expected = {(a, r): authz.is_allowed(as_erin, a, r) for a in actions for r in resources}
         assert simulated == expected
+        # An action is allowed at the top only if every resource allows it (GetUser is allowed on
+        # erin only, so the action's decision is implicitDeny).
+        assert {r["eval_action_name"]: r["eval_decision"] == "allowed" for r in items} == {
+            a: all(expected[(a, r)] for r in resources) for a in actions
+        }
         # GetUser on erin only (${aws:username}), ListGroups (by tag) and CreateUser on all three; the
         # boundary refuses DeleteUser, an explicit deny ListRoles, nothing allows GetRole.
         assert sum(expected.values()) == 7
@@ -641,39 +692,60 @@ class SimulateCustomPolicyTests:
         )
         assert response.status_code == 200
         get, put, delete = response.json()["items"]
+        matched = [
+            {
+                "source_policy_id": "PolicyInputList.1",
+                "source_policy_type": "none",
+                "policy_arn": None,
+                "policy_type": "identity",
+                "statement_index": 0,
+                "sid": None,
+                "effect": "Allow",
+                "start_position": {"line": 1, "column": 41},
+                "end_position": {"line": 1, "column": 154},
+                "source_entity": None,
+                "source_entity_arn": None,
+            },
+            {
+                "source_policy_id": "PermissionsBoundaryPolicyInputList.1",
+                "source_policy_type": "none",
+                "policy_arn": None,
+                "policy_type": "boundary",
+                "statement_index": 0,
+                "sid": None,
+                "effect": "Allow",
+                "start_position": {"line": 1, "column": 41},
+                "end_position": {"line": 1, "column": 108},
+                "source_entity": None,
+                "source_entity_arn": None,
+            },
+        ]
+        explanation = (
+            "s3:GetObject on arn:aws:s3:::reports/q1.csv is allowed by an identity-based policy within the "
+            "permissions boundary."
+        )
         assert get == {
             "eval_action_name": "s3:GetObject",
-            "eval_resource_name": "arn:aws:s3:::reports/q1.csv",
+            "eval_resource_name": "*",  # the ARN template: none known, so "*"
             "eval_decision": "allowed",
             "decided_by": "identity",
-            "matched_statements": [
-                {
-                    "source_policy_id": "PolicyInputList.1",
-                    "source_policy_type": "none",
-                    "policy_arn": None,
-                    "policy_type": "identity",
-                    "statement_index": 0,
-                    "sid": None,
-                    "effect": "Allow",
-                    "start_position": {"line": 1, "column": 41},
-                    "end_position": {"line": 1, "column": 154},
-                },
-                {
-                    "source_policy_id": "PermissionsBoundaryPolicyInputList.1",
-                    "source_policy_type": "none",
-                    "policy_arn": None,
-                    "policy_type": "boundary",
-                    "statement_index": 0,
-                    "sid": None,
-                    "effect": "Allow",
-                    "start_position": {"line": 1, "column": 41},
-                    "end_position": {"line": 1, "column": 108},
-                },
-            ],
+            "matched_statements": matched,
             "missing_context_values": [],
             "permissions_boundary_decision_detail": {"allowed_by_permissions_boundary": True},
-            "explanation": "s3:GetObject on arn:aws:s3:::reports/q1.csv is allowed by an identity-based policy "
-            "within the permissions boundary.",
+            "eval_decision_details": {},  # a named resource in one account: present and empty
+            "resource_specific_results": [
+                {
+                    "eval_resource_name": "arn:aws:s3:::reports/q1.csv",
+                    "eval_resource_decision": "allowed",
+                    "matched_statements": matched,
+                    "missing_context_values": [],
+                    "eval_decision_details": None,  # a resource's details: across accounts only
+                    "permissions_boundary_decision_detail": {"allowed_by_permissions_boundary": True},
+                    "decided_by": "identity",
+                    "explanation": explanation,
+                }
+            ],
+            "explanation": explanation,
         }
         assert (put["eval_decision"], put["decided_by"]) == ("implicitDeny", "boundary")
         assert (delete["eval_decision"], [m["source_policy_id"] for m in delete["matched_statements"]]) == (
@@ -792,3 +864,722 @@ class SimulationSelectorTests:
         )
         assert [(r.eval_decision, r.decided_by) for r in page.items] == [("implicitDeny", "identity")]
         assert AuditEvent.objects.count() == before
+
+
+# --- The rest of AWS's members: PolicyInputList, boundaries given, ResourcePolicy, CallerArn, … -------
+
+BUCKET = "arn:aws:s3:::reports"
+OBJECT = "arn:aws:s3:::reports/q1.csv"
+
+
+def _bucket_policy(principal: object, effect: str = "Allow", action: str = "s3:GetObject") -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Share",
+                    "Effect": effect,
+                    "Principal": principal,
+                    "Action": action,
+                    "Resource": f"{BUCKET}/*",
+                }
+            ],
+        }
+    )
+
+
+def _one(page) -> simulation.EvaluationResult:
+    (result,) = page.items
+    return result
+
+
+def _sources(result) -> list[tuple[str, str, str]]:
+    return [(m.source_policy_id, m.source_policy_type, m.policy_type) for m in result.matched_statements]
+
+
+@pytest.fixture
+def dave(ctx, acct) -> str:
+    """A user who may read iam:Get* (inline), with a boundary allowing iam:* only."""
+    boundary = policy_services.create_policy(
+        ctx, policy_name="IamOnly", policy_document=f.document(f.allow("iam:*"))
+    )
+    users.create_user(ctx, user_name="dave", permissions_boundary=boundary.arn)
+    policy_attachments.put_user_policy(
+        ctx, user_name="dave", policy_name="Read", policy_document=f.document(f.allow("iam:Get*"))
+    )
+    return f"arn:aws:iam::{acct}:user/dave"
+
+
+class SimulationInputTests:
+    """simulate_principal_policy's and simulate_custom_policy's further members, as AWS reads them."""
+
+    def test_policy_input_list_adds_policies_to_the_principals_own(self, ctx, dave):
+        page = simulation.simulate_principal_policy(
+            ctx,
+            policy_source_arn=dave,
+            action_names=["iam:GetUser", "iam:CreateUser", "iam:DeleteUser"],
+            policy_input_list=[f.document(f.allow("iam:CreateUser")), f.document(f.deny("iam:GetUser"))],
+        )
+        get, create, delete = page.items
+        assert (get.eval_decision, _sources(get)) == (
+            "explicitDeny",
+            [("PolicyInputList.2", "none", "identity")],
+        )
+        assert (create.eval_decision, _sources(create)) == (
+            "allowed",
+            [("PolicyInputList.1", "none", "identity"), ("IamOnly", "user-managed", "boundary")],
+        )
+        assert delete.eval_decision == "implicitDeny"
+
+    def test_a_boundary_given_replaces_the_principals_own(self, ctx, dave):
+        s3 = [f.document(f.allow("s3:*"))]
+        own = simulation.simulate_principal_policy(
+            ctx, policy_source_arn=dave, action_names=["s3:GetObject"], policy_input_list=s3
+        )
+        assert (_one(own).eval_decision, _one(own).decided_by) == ("implicitDeny", "boundary")
+        assert _one(own).allowed_by_permissions_boundary is False
+        replaced = simulation.simulate_principal_policy(
+            ctx,
+            policy_source_arn=dave,
+            action_names=["s3:GetObject", "iam:GetUser"],
+            policy_input_list=s3,
+            permissions_boundary_policy_input_list=[f.document(f.allow("s3:Get*"))],
+        )
+        s3_get, iam_get = replaced.items
+        assert (s3_get.eval_decision, _sources(s3_get)) == (
+            "allowed",
+            [
+                ("PolicyInputList.1", "none", "identity"),
+                ("PermissionsBoundaryPolicyInputList.1", "none", "boundary"),
+            ],
+        )
+        assert (iam_get.eval_decision, iam_get.decided_by) == ("implicitDeny", "boundary")
+
+    def test_two_boundaries_are_one_too_many(self, ctx, dave):
+        with pytest.raises(ValidationError) as raised:
+            simulation.simulate_principal_policy(
+                ctx,
+                policy_source_arn=dave,
+                action_names=["iam:GetUser"],
+                permissions_boundary_policy_input_list=[f.document(f.allow())] * 2,
+            )
+        assert raised.value.message == (
+            "1 validation error detected: Value '…' at 'permissionsBoundaryPolicyInputList' failed to "
+            "satisfy constraint: Member must have length less than or equal to 1"
+        )
+
+    def test_a_resource_policy_naming_the_user_allows_and_is_reported_as_resource(self, ctx, acct):
+        users.create_user(ctx, user_name="erin")
+        erin = f"arn:aws:iam::{acct}:user/erin"
+        page = simulation.simulate_principal_policy(
+            ctx,
+            policy_source_arn=erin,
+            action_names=["s3:GetObject", "s3:PutObject"],
+            resource_arns=[OBJECT],
+            resource_policy=_bucket_policy({"AWS": erin}),
+        )
+        get, put = page.items
+        assert (get.eval_decision, get.decided_by) == ("allowed", "resource")
+        (statement,) = get.matched_statements
+        assert statement == simulation.MatchedStatement(
+            source_policy_id="ResourcePolicy",
+            source_policy_type="resource",
+            policy_arn=None,
+            policy_type="resource",
+            statement_index=0,
+            sid="Share",
+            effect="Allow",
+            start_position=simulation.Position(1, 41),
+            end_position=simulation.Position(1, 200),
+        )
+        assert (put.eval_decision, put.matched_statements) == ("implicitDeny", ())
+        assert get.eval_decision_details == {}  # a named resource in one account
+        (specific,) = get.resource_specific_results
+        assert (specific.eval_resource_name, specific.eval_resource_decision) == (OBJECT, "allowed")
+
+    def test_a_deny_in_the_resource_policy_wins_over_the_users_allow(self, ctx, dave, acct):
+        page = simulation.simulate_principal_policy(
+            ctx,
+            policy_source_arn=dave,
+            action_names=["iam:GetUser"],
+            resource_arns=[f"arn:aws:iam::{acct}:user/dave"],
+            resource_policy=_bucket_policy("*", "Deny", "iam:GetUser").replace(f"{BUCKET}/*", "*"),
+        )
+        result = _one(page)
+        assert (result.eval_decision, result.decided_by, _sources(result)) == (
+            "explicitDeny",
+            "resource",
+            [("ResourcePolicy", "resource", "resource")],
+        )
+
+    def test_caller_arn_is_whom_the_resource_policy_sees(self, ctx, dave, acct):
+        bob = f"arn:aws:iam::{acct}:user/bob"  # need not exist: it is only the requests' principal
+        shared = _bucket_policy({"AWS": bob})
+        as_dave = simulation.simulate_principal_policy(
+            ctx, policy_source_arn=dave, action_names=["s3:GetObject"], resource_arns=[OBJECT],
+            resource_policy=shared,
+        )  # fmt: skip
+        as_bob = simulation.simulate_principal_policy(
+            ctx, policy_source_arn=dave, action_names=["s3:GetObject"], resource_arns=[OBJECT],
+            resource_policy=shared, caller_arn=bob,
+        )  # fmt: skip
+        assert (_one(as_dave).eval_decision, _one(as_bob).eval_decision) == ("implicitDeny", "allowed")
+
+    @pytest.mark.parametrize("source", ["group", "role", "custom"])
+    def test_a_resource_policy_needs_a_caller_arn_unless_the_source_is_a_user(self, ctx, acct, source):
+        groups.create_group(ctx, group_name="Readers")
+        roles.create_role(ctx, role_name="Reader", assume_role_policy_document=TRUST)
+        common = {
+            "action_names": ["s3:GetObject"],
+            "resource_arns": [OBJECT],
+            "resource_policy": _bucket_policy("*"),
+        }
+        if source == "custom":
+            call = lambda **more: simulation.simulate_custom_policy(  # noqa: E731
+                ctx, policy_input_list=[f.document(f.allow())], **common, **more
+            )
+        else:
+            name = "Readers" if source == "group" else "Reader"
+            arn = f"arn:aws:iam::{acct}:{source}/{name}"
+            call = lambda **more: simulation.simulate_principal_policy(  # noqa: E731
+                ctx, policy_source_arn=arn, **common, **more
+            )
+        with pytest.raises(InvalidInputError) as raised:
+            call()
+        assert (
+            raised.value.message
+            == simulation.CALLER_ARN_REQUIRED
+            == (
+                "CallerArn is required when a ResourcePolicy is included and the PolicySourceArn is not an IAM user."
+            )
+        )
+        page = call(caller_arn=f"arn:aws:iam::{acct}:user/bob")
+        assert _one(page).eval_decision == "allowed"
+
+    @pytest.mark.parametrize(
+        "caller",
+        [
+            "arn:aws:sts::123456789012:assumed-role/Reader/session",
+            "arn:aws:iam::123456789012:root",
+            "bob",
+        ],
+    )
+    def test_caller_arn_must_be_an_iam_user_group_or_role(self, ctx, caller):
+        with pytest.raises(InvalidInputError) as raised:
+            simulation.simulate_custom_policy(
+                ctx,
+                policy_input_list=[f.document(f.allow())],
+                action_names=["s3:GetObject"],
+                caller_arn=caller,
+            )
+        assert raised.value.message == f"CallerArn {caller} is not a valid IAM user, group or role ARN."
+
+    def test_a_resource_policy_without_a_principal_is_malformed_and_named(self, ctx, acct):
+        with pytest.raises(MalformedPolicyDocumentError) as raised:
+            simulation.simulate_custom_policy(
+                ctx,
+                policy_input_list=[f.document(f.allow())],
+                action_names=["s3:GetObject"],
+                resource_policy=f.document(f.allow("s3:GetObject")),
+                caller_arn=f"arn:aws:iam::{acct}:user/bob",
+            )
+        assert raised.value.message.startswith("ResourcePolicy: ")
+        assert "Principal" in raised.value.message
+
+    def test_resource_owner_makes_an_account_less_resource_another_accounts(self, ctx, acct):
+        users.create_user(ctx, user_name="erin")
+        erin = f"arn:aws:iam::{acct}:user/erin"
+        reader = [f.document(f.allow("s3:GetObject"))]
+        common = {"policy_input_list": reader, "action_names": ["s3:GetObject"], "resource_arns": [OBJECT]}
+        own = simulation.simulate_principal_policy(ctx, policy_source_arn=erin, **common)
+        assert (_one(own).eval_decision, _one(own).eval_decision_details) == ("allowed", {})
+        for owner in ("210987654321", "arn:aws:iam::210987654321:root"):
+            theirs = simulation.simulate_principal_policy(
+                ctx, policy_source_arn=erin, resource_owner=owner, **common
+            )
+            # Across accounts the identity policies alone are not enough: the resource must allow too.
+            assert (_one(theirs).eval_decision, _one(theirs).eval_decision_details) == (
+                "implicitDeny",
+                {"IAM Policy": "allowed"},
+            )
+        shared = simulation.simulate_principal_policy(
+            ctx, policy_source_arn=erin, resource_owner="210987654321",
+            resource_policy=_bucket_policy({"AWS": acct}), **common,
+        )  # fmt: skip
+        result = _one(shared)
+        assert (result.eval_decision, result.eval_decision_details) == (
+            "allowed",
+            {"IAM Policy": "allowed", "Resource Policy": "allowed"},
+        )
+        (specific,) = result.resource_specific_results
+        assert specific.eval_decision_details == {"IAM Policy": "allowed", "Resource Policy": "allowed"}
+        unshared = simulation.simulate_principal_policy(
+            ctx, policy_source_arn=erin, resource_owner="210987654321",
+            resource_policy=_bucket_policy({"AWS": "111122223333"}), **common,
+        )  # fmt: skip
+        assert _one(unshared).eval_decision_details == {
+            "IAM Policy": "allowed",
+            "Resource Policy": "implicitDeny",
+        }
+
+    def test_star_in_one_account_has_no_decision_details_and_no_resource_specific_results(self, ctx, dave):
+        result = _one(
+            simulation.simulate_principal_policy(ctx, policy_source_arn=dave, action_names=["iam:GetUser"])
+        )
+        assert (result.eval_decision_details, result.resource_specific_results) == (None, ())
+
+    @pytest.mark.parametrize("owner", ["12345678901", "arn:aws:iam::123456789012:user/bob", "me"])
+    def test_a_resource_owner_that_is_no_account_is_invalid_input(self, ctx, dave, owner):
+        with pytest.raises(InvalidInputError) as raised:
+            simulation.simulate_principal_policy(
+                ctx, policy_source_arn=dave, action_names=["iam:GetUser"], resource_owner=owner
+            )
+        assert raised.value.message == f"'{owner}' is not a valid as a Resource Owner."
+
+    def test_resource_handling_option_is_one_of_awss_scenarios(self, ctx, dave):
+        page = simulation.simulate_principal_policy(
+            ctx, policy_source_arn=dave, action_names=["iam:GetUser"], resource_handling_option="EC2-VPC-EBS"
+        )
+        assert _one(page).eval_decision == "allowed"  # a scenario name changes no decision
+        with pytest.raises(InvalidInputError) as raised:
+            simulation.simulate_principal_policy(
+                ctx,
+                policy_source_arn=dave,
+                action_names=["iam:GetUser"],
+                resource_handling_option="EC2-Classic",
+            )
+        assert raised.value.message == (
+            "Invalid ResourceHandlingOption EC2-Classic: must be one of EC2-VPC-InstanceStore, "
+            "EC2-VPC-InstanceStore-Subnet, EC2-VPC-EBS, EC2-VPC-EBS-Subnet."
+        )
+        with pytest.raises(ValidationError) as raised:
+            simulation.simulate_custom_policy(
+                ctx, policy_input_list=[f.document(f.allow())], action_names=["iam:GetUser"],
+                resource_handling_option="x" * 65,
+            )  # fmt: skip
+        assert raised.value.message == (
+            f"1 validation error detected: Value '{'x' * 65}' at 'resourceHandlingOption' failed to satisfy "
+            "constraint: Member must have length between 1 and 64"
+        )
+
+    def test_a_resource_that_is_not_an_arn_is_invalid_input(self, ctx, dave):
+        with pytest.raises(InvalidInputError) as raised:
+            simulation.simulate_principal_policy(
+                ctx,
+                policy_source_arn=dave,
+                action_names=["kms:Decrypt"],
+                resource_arns=["*", "14a050d4-021e-4efe-84bb-0871bf6d0fda"],
+            )
+        assert raised.value.message == (
+            "ResourceNames are not in a valid ARN format: 14a050d4-021e-4efe-84bb-0871bf6d0fda."
+        )
+
+    def test_nothing_is_audited_and_the_inputs_are_not_stored(self, ctx, dave):
+        before = (AuditEvent.objects.count(), UserPolicy.objects.count())
+        simulation.simulate_principal_policy(
+            ctx, policy_source_arn=dave, action_names=["iam:GetUser"],
+            policy_input_list=[f.document(f.allow())], resource_policy=_bucket_policy("*"),
+        )  # fmt: skip
+        assert (AuditEvent.objects.count(), UserPolicy.objects.count()) == before
+
+    def test_the_rest_api_takes_the_new_members(self, signed, root_key, ctx, acct):
+        users.create_user(ctx, user_name="erin")
+        erin = f"arn:aws:iam::{acct}:user/erin"
+        body = {
+            "policy_source_arn": erin,
+            "action_names": ["s3:GetObject"],
+            "resource_arns": [OBJECT],
+            "policy_input_list": [f.document(f.allow("s3:GetObject"))],
+            "permissions_boundary_policy_input_list": [f.document(f.allow("s3:*"))],
+            "resource_policy": _bucket_policy({"AWS": acct}),
+            "resource_owner": "210987654321",
+            "resource_handling_option": "EC2-VPC-EBS",
+        }
+        (result,) = signed("POST", PRINCIPAL, root_key, body).json()["items"]
+        assert result["eval_decision"] == "allowed"
+        assert result["eval_decision_details"] == {"IAM Policy": "allowed", "Resource Policy": "allowed"}
+        assert [m["source_policy_type"] for m in result["matched_statements"]] == ["none", "none", "resource"]
+        bad = signed("POST", CUSTOM, root_key, {"policy_input_list": [f.document(f.allow())],
+                                                "action_names": ["s3:GetObject"], "resource_policy": body["resource_policy"]})  # fmt: skip
+        assert error(bad) == (400, "InvalidInput", simulation.CALLER_ARN_REQUIRED)
+        enum = signed("POST", PRINCIPAL, root_key, {**body, "resource_handling_option": "EC2-Classic"})
+        assert enum.status_code == 400
+
+
+# --- One EvaluationResult per action: the aggregate over its resources ----------------------------------
+
+
+def _custom(ctx, *documents: str, **members):
+    return simulation.simulate_custom_policy(ctx, policy_input_list=list(documents), **members)
+
+
+class AggregationTests:
+    """AWS's current shape: the top-level fields aggregate the action's resources (the most restrictive
+    decision, the statements that decided it), each resource's own in ResourceSpecificResults."""
+
+    def test_an_explicit_deny_on_one_resource_is_the_actions_decision_with_only_the_deny(self, ctx, acct):
+        bob, admin, carol = (f"arn:aws:iam::{acct}:user/{n}" for n in ("bob", "admin", "carol"))
+        document = f.document(
+            f.allow("iam:DeleteUser", Sid="Delete"), f.deny("iam:DeleteUser", admin, Sid="Keep")
+        )
+        result = _one(
+            _custom(ctx, document, action_names=["iam:DeleteUser"], resource_arns=[bob, admin, carol])
+        )
+        assert (result.eval_resource_name, result.eval_decision, result.decided_by) == (
+            "*",
+            "explicitDeny",
+            "identity",
+        )
+        assert [
+            (r.eval_resource_name, r.eval_resource_decision) for r in result.resource_specific_results
+        ] == [
+            (bob, "allowed"),
+            (admin, "explicitDeny"),
+            (carol, "allowed"),
+        ]
+        # Only the statements that contributed to the reported decision: the Deny, not the Allow.
+        assert [(m.sid, m.effect) for m in result.matched_statements] == [("Keep", "Deny")]
+        assert [[m.sid for m in r.matched_statements] for r in result.resource_specific_results] == [
+            ["Delete"],
+            ["Keep"],
+            ["Delete"],
+        ]
+        assert result.explanation == (
+            "iam:DeleteUser is allowed on 2 and explicitly denied on 1 of the 3 resources: the most "
+            "restrictive decision, explicitDeny, is the action's."
+        )
+        assert result.resource_specific_results[1].explanation == (
+            f"iam:DeleteUser on {admin} is denied with an explicit deny in an identity-based policy."
+        )
+
+    def test_an_implicit_deny_on_one_resource_outweighs_allows_and_shows_no_statement(self, ctx, acct):
+        own, other = f"arn:aws:iam::{acct}:user/alice", f"arn:aws:iam::{acct}:user/bob"
+        result = _one(
+            _custom(ctx, f.document(f.allow("iam:GetUser", own)), action_names=["iam:GetUser"],
+                    resource_arns=[own, other])
+        )  # fmt: skip
+        assert (result.eval_decision, result.decided_by, result.matched_statements) == (
+            "implicitDeny",
+            "identity",
+            (),
+        )
+        assert [r.eval_resource_decision for r in result.resource_specific_results] == [
+            "allowed",
+            "implicitDeny",
+        ]
+        assert result.explanation == (
+            "iam:GetUser is allowed on 1 and implicitly denied on 1 of the 2 resources: the most "
+            "restrictive decision, implicitDeny, is the action's."
+        )
+
+    def test_explicit_beats_implicit_and_all_three_are_counted(self, ctx, acct):
+        a, b, c = (f"arn:aws:iam::{acct}:user/{n}" for n in "abc")
+        document = f.document(f.allow("iam:GetUser", a), f.deny("iam:GetUser", b))
+        result = _one(_custom(ctx, document, action_names=["iam:GetUser"], resource_arns=[c, a, b]))
+        assert result.eval_decision == "explicitDeny"
+        assert result.explanation == (
+            "iam:GetUser is allowed on 1, explicitly denied on 1 and implicitly denied on 1 of the 3 "
+            "resources: the most restrictive decision, explicitDeny, is the action's."
+        )
+
+    def test_the_top_lists_the_union_of_the_deciding_statements_once_each(self, ctx, acct):
+        a, b, c = (f"arn:aws:iam::{acct}:user/{n}" for n in "abc")
+        document = f.document(
+            f.allow("iam:GetUser", a, Sid="A"), f.allow("iam:GetUser", [b, c], Sid="BC"),
+            f.deny("iam:DeleteUser", a, Sid="NoA"), f.deny("iam:DeleteUser", b, Sid="NoB"),
+            f.allow("iam:DeleteUser", Sid="Delete"),
+        )  # fmt: skip
+        get, delete = _custom(
+            ctx, document, action_names=["iam:GetUser", "iam:DeleteUser"], resource_arns=[a, b, c]
+        ).items
+        assert (get.eval_decision, [m.sid for m in get.matched_statements]) == ("allowed", ["A", "BC"])
+        # Two resources explicitly denied by two statements: both; c's Allow did not decide the deny.
+        assert (delete.eval_decision, [m.sid for m in delete.matched_statements]) == (
+            "explicitDeny",
+            ["NoA", "NoB"],
+        )
+
+    def test_missing_context_keys_are_at_the_top_only_for_star(self, ctx, acct):
+        named = f"arn:aws:iam::{acct}:user/alice"
+        document = f.document(
+            f.allow("iam:GetUser", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+            f.allow("iam:GetUser", named, Condition={"Bool": {"aws:SecureTransport": "true"}}),
+        )
+        star = _one(_custom(ctx, document, action_names=["iam:GetUser"]))
+        assert (star.missing_context_values, star.resource_specific_results) == (
+            ("aws:SourceIp",),
+            (),
+        )
+        assert _one(_custom(ctx, document, action_names=["iam:GetUser"], resource_arns=["*"])) == star
+        both = _one(_custom(ctx, document, action_names=["iam:GetUser"], resource_arns=["*", named]))
+        assert both.missing_context_values == ()  # a list of resources: each its own
+        assert [(r.eval_resource_name, r.missing_context_values) for r in both.resource_specific_results] == [
+            ("*", ("aws:SourceIp",)),
+            (named, ("aws:SecureTransport", "aws:SourceIp")),
+        ]
+
+    def test_the_boundary_detail_is_false_if_it_refuses_any_resource(self, ctx, acct):
+        a, b = f"arn:aws:iam::{acct}:user/a", f"arn:aws:iam::{acct}:user/b"
+        result = _one(
+            _custom(
+                ctx, f.document(f.allow("iam:GetUser")), action_names=["iam:GetUser"], resource_arns=[a, b],
+                permissions_boundary_policy_input_list=[f.document(f.allow("iam:GetUser", a))],
+            )
+        )  # fmt: skip
+        assert (result.eval_decision, result.decided_by, result.allowed_by_permissions_boundary) == (
+            "implicitDeny",
+            "boundary",
+            False,
+        )
+        assert [r.allowed_by_permissions_boundary for r in result.resource_specific_results] == [True, False]
+        nothing = _one(
+            _custom(ctx, f.document(f.allow()), action_names=["iam:GetUser"], resource_arns=[a, b])
+        )
+        assert nothing.allowed_by_permissions_boundary is None
+        assert [r.allowed_by_permissions_boundary for r in nothing.resource_specific_results] == [None, None]
+
+    def test_decision_details_are_each_policy_types_most_restrictive_across_accounts(self, ctx, acct):
+        users.create_user(ctx, user_name="erin")
+        shared, private, own = OBJECT, "arn:aws:s3:::private/x", f"arn:aws:iam::{acct}:user/erin"
+        result = _one(
+            simulation.simulate_principal_policy(
+                ctx, policy_source_arn=own, action_names=["s3:GetObject"], resource_arns=[shared, private],
+                policy_input_list=[f.document(f.allow("s3:GetObject"))], resource_owner="210987654321",
+                resource_policy=_bucket_policy({"AWS": acct}),
+            )
+        )  # fmt: skip
+        assert [
+            (r.eval_resource_decision, r.eval_decision_details) for r in result.resource_specific_results
+        ] == [
+            ("allowed", {"IAM Policy": "allowed", "Resource Policy": "allowed"}),
+            ("implicitDeny", {"IAM Policy": "allowed", "Resource Policy": "implicitDeny"}),
+        ]
+        assert (result.eval_decision, result.eval_decision_details) == (
+            "implicitDeny",
+            {"IAM Policy": "allowed", "Resource Policy": "implicitDeny"},
+        )
+        # In one account: {} at the top for named resources, nothing per resource, nothing for "*".
+        local = _one(
+            _custom(ctx, f.document(f.allow()), action_names=["iam:GetUser"], resource_arns=[own, "*"])
+        )
+        assert (
+            local.eval_decision_details,
+            [r.eval_decision_details for r in local.resource_specific_results],
+        ) == (
+            {},
+            [None, None],
+        )
+        assert (
+            _one(_custom(ctx, f.document(f.allow()), action_names=["iam:GetUser"])).eval_decision_details
+            is None
+        )
+
+    def test_pages_count_actions_and_many_resources_shorten_them(self, signed, root_key, alice, acct):
+        resources = [f"arn:aws:iam::{acct}:user/u{i}" for i in range(2)]
+        body = {
+            "policy_source_arn": alice,
+            "action_names": ["iam:GetUser", "iam:DeleteUser", "iam:CreateRole"],
+            "resource_arns": resources,
+        }
+        first = signed("POST", PRINCIPAL + "?max_items=2", root_key, body).json()
+        assert [(r["eval_action_name"], len(r["resource_specific_results"])) for r in first["items"]] == [
+            ("iam:GetUser", 2),
+            ("iam:DeleteUser", 2),
+        ]
+        assert (first["is_truncated"], first["marker"]) == (True, unquote(simulation_marker(2)))
+        rest = signed("POST", f"{PRINCIPAL}?marker={first['marker']}&max_items=2", root_key, body)
+        assert (decisions(rest), rest.json()["is_truncated"]) == (
+            [("iam:CreateRole", "*", "implicitDeny")],
+            False,
+        )
+        # 400 resources: 1,000 evaluations make two actions a page, fewer than max_items asks.
+        many = {**body, "resource_arns": [f"arn:aws:iam::{acct}:user/u{i}" for i in range(400)]}
+        walked, marker = [], None
+        while True:
+            query = f"?max_items=100&marker={quote(marker, safe='')}" if marker else "?max_items=100"
+            page = signed("POST", PRINCIPAL + query, root_key, many).json()
+            walked.append([r["eval_action_name"] for r in page["items"]])
+            if not page["is_truncated"]:
+                break
+            marker = page["marker"]
+        assert walked == [["iam:GetUser", "iam:DeleteUser"], ["iam:CreateRole"]]
+        assert simulation.MAX_EVALUATIONS_PER_PAGE == 1000
+
+    def test_queries_do_not_grow_with_the_resources(self, ctx, alice, acct):
+        def count(n: int) -> int:
+            resources = [f"arn:aws:iam::{acct}:user/u{i}" for i in range(n)]
+            with CaptureQueriesContext(connection) as queries:
+                page = simulation.simulate_principal_policy(
+                    ctx, policy_source_arn=alice, action_names=["iam:GetUser", "iam:DeleteUser"],
+                    resource_arns=resources,
+                )  # fmt: skip
+            assert [len(r.resource_specific_results) for r in page.items] == [n, n]
+            return len(queries)
+
+        count(1)  # warm the compiled policies
+        assert count(1) == count(300)
+
+
+# --- GetContextKeysForPrincipalPolicy / GetContextKeysForCustomPolicy -----------------------------------
+
+CONTEXT_KEYS_PRINCIPAL = "/api/v1/simulation/context-keys/principal/"
+CONTEXT_KEYS_CUSTOM = "/api/v1/simulation/context-keys/custom/"
+# AWS's own example: the variable in Resource comes first, then the condition's key.
+DYNAMODB = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "dynamodb:*",
+            "Resource": "arn:aws:dynamodb:us-west-2:123456789012:table/${aws:username}",
+            "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2015-08-16T12:00:00Z"}},
+        },
+    }
+)
+
+
+class GetContextKeysTests:
+    def test_awss_example_lists_the_resource_variable_then_the_condition_key(self, ctx):
+        keys = context_keys.get_context_keys_for_custom_policy(ctx, policy_input_list=[DYNAMODB])
+        assert keys == ["aws:username", "aws:CurrentTime"]
+
+    def test_keys_are_listed_once_whatever_their_case_as_first_written(self, ctx):
+        first = f.allow(
+            "s3:*",
+            "arn:aws:s3:::home/${aws:PrincipalTag/team}/*",
+            Condition={
+                "StringEquals": {"aws:RequestedRegion": "eu-west-1", "s3:prefix": "${aws:username}/"},
+                "Null": {"aws:TokenIssueTime": "true"},
+                "Bool": {"aws:SecureTransport": "true"},
+            },
+        )
+        second = f.deny(
+            "iam:*",
+            NotResource="arn:aws:iam::*:user/${AWS:Username}",
+            Condition={"Bool": {"AWS:securetransport": "false"}},
+        )
+        second.pop("Resource")
+        keys = context_keys.get_context_keys_for_custom_policy(
+            ctx, policy_input_list=[f.document(first), f.document(second)]
+        )
+        assert keys == [
+            "aws:PrincipalTag/team",
+            "aws:RequestedRegion",
+            "s3:prefix",
+            "aws:username",
+            "aws:TokenIssueTime",  # a Null test names a key too
+            "aws:SecureTransport",
+        ]
+
+    def test_before_2012_10_17_a_variable_is_text_and_names_no_key(self, ctx):
+        old = json.dumps(
+            {
+                "Version": "2008-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::${aws:username}"}
+                ],
+            }
+        )
+        assert context_keys.get_context_keys_for_custom_policy(ctx, policy_input_list=[old]) == []
+
+    def test_a_principals_keys_come_from_its_groups_boundary_and_the_documents_given(self, ctx, acct):
+        boundary = policy_services.create_policy(
+            ctx,
+            policy_name="OnlyInRegion",
+            policy_document=f.document(
+                f.allow(Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}})
+            ),
+        )
+        users.create_user(ctx, user_name="fay", permissions_boundary=boundary.arn)
+        policy_attachments.put_user_policy(
+            ctx, user_name="fay", policy_name="Own", policy_document=f.document(
+                f.allow("iam:*", "arn:aws:iam::*:user/${aws:username}"))
+        )  # fmt: skip
+        groups.create_group(ctx, group_name="Team")
+        groups.add_user_to_group(ctx, group_name="Team", user_name="fay")
+        policy_attachments.put_group_policy(
+            ctx, group_name="Team", policy_name="Tagged", policy_document=f.document(
+                f.allow("ec2:*", Condition={"StringEquals": {"aws:PrincipalTag/team": "blue"}}))
+        )  # fmt: skip
+        keys = context_keys.get_context_keys_for_principal_policy(
+            ctx,
+            policy_source_arn=f"arn:aws:iam::{acct}:user/fay",
+            policy_input_list=[
+                f.document(f.allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
+            ],
+        )
+        assert keys == [
+            "aws:username",
+            "aws:PrincipalTag/team",
+            "aws:RequestedRegion",
+            "aws:MultiFactorAuthPresent",
+        ]
+        group = context_keys.get_context_keys_for_principal_policy(
+            ctx, policy_source_arn=f"arn:aws:iam::{acct}:group/Team"
+        )
+        assert group == ["aws:PrincipalTag/team"]
+
+    def test_errors_in_awss_words(self, ctx, acct):
+        with pytest.raises(NoSuchEntityError) as missing:
+            context_keys.get_context_keys_for_principal_policy(
+                ctx, policy_source_arn=f"arn:aws:iam::{acct}:role/ghost"
+            )
+        assert missing.value.message == "The role with name ghost cannot be found."
+        with pytest.raises(MalformedPolicyDocumentError) as malformed:
+            context_keys.get_context_keys_for_custom_policy(
+                ctx, policy_input_list=[f.document(f.allow()), "{"]
+            )
+        assert malformed.value.message.startswith("PolicyInputList.2: ")
+        with pytest.raises(ValidationError) as empty:
+            context_keys.get_context_keys_for_custom_policy(ctx, policy_input_list=[])
+        assert empty.value.message == (
+            "1 validation error detected: Value '[]' at 'policyInputList' failed to satisfy constraint: "
+            "Member must not be null"
+        )
+
+    def test_rest_endpoints_authorize_with_the_aws_actions_and_audit_only_denials(
+        self, signed, ctx, acct, nobody_key, root_key, alice
+    ):
+        ok = signed("POST", CONTEXT_KEYS_CUSTOM, root_key, {"policy_input_list": [DYNAMODB]})
+        assert (ok.status_code, ok.json()) == (
+            200,
+            {"context_key_names": ["aws:username", "aws:CurrentTime"]},
+        )
+        own = signed("POST", CONTEXT_KEYS_PRINCIPAL, root_key, {"policy_source_arn": alice})
+        assert (own.status_code, own.json()) == (200, {"context_key_names": []})
+        refused = signed("POST", CONTEXT_KEYS_PRINCIPAL, nobody_key, {"policy_source_arn": alice})
+        assert error(refused) == (
+            403, "AccessDenied", denial(acct, "nobody", "iam:GetContextKeysForPrincipalPolicy", alice)
+        )  # fmt: skip
+        custom = signed("POST", CONTEXT_KEYS_CUSTOM, nobody_key, {"policy_input_list": [DYNAMODB]})
+        assert error(custom) == (
+            403, "AccessDenied", denial(acct, "nobody", "iam:GetContextKeysForCustomPolicy", "*")
+        )  # fmt: skip
+        assert [
+            (e.action, e.outcome) for e in AuditEvent.objects.filter(action__startswith="iam:GetContextKeys")
+        ] == [
+            ("iam:GetContextKeysForPrincipalPolicy", "denied"),
+            ("iam:GetContextKeysForCustomPolicy", "denied"),
+        ]
+        bad = signed("POST", CONTEXT_KEYS_CUSTOM, root_key, {"policy_input_list": []})
+        assert error(bad)[:2] == (400, "ValidationError")
+
+    def test_the_number_of_queries_does_not_grow_with_the_policies(self, ctx, acct, alice):
+        arn = f"arn:aws:iam::{acct}:user/alice"
+
+        def count() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                context_keys.get_context_keys_for_principal_policy(ctx, policy_source_arn=arn)
+            return len(queries)
+
+        few = count()
+        for i in range(5):
+            policy_attachments.put_user_policy(
+                ctx, user_name="alice", policy_name=f"More{i}", policy_document=f.document(
+                    f.allow(Condition={"StringEquals": {f"aws:PrincipalTag/k{i}": "v"}}))
+            )  # fmt: skip
+            groups.create_group(ctx, group_name=f"G{i}")
+            groups.add_user_to_group(ctx, group_name=f"G{i}", user_name="alice")
+        assert count() == few
+        assert len(context_keys.get_context_keys_for_principal_policy(ctx, policy_source_arn=arn)) == 5

@@ -1,5 +1,4 @@
-"""The IAM dashboard and the home page through Django's test client.
-"""
+"""The IAM dashboard and the home page through Django's test client."""
 
 from __future__ import annotations
 
@@ -110,6 +109,24 @@ class DashboardViewTests:
         assert row(response, "users-without-mfa")["item"].names == ("bob",)
         assert f"<li>bob ({key.access_key_id})</li>" in page
         assert row(response, "access-keys-old")["url"] == reverse("console:users")
+
+    def test_a_key_never_used_is_unused_only_once_90_days_old(self, root_client, ctx):
+        # One definition with ListFindings (accounts/selectors/findings.py): a new key nobody used
+        # yet is not judged (there is no "never used" recommendation); at 90 days it is unused.
+        users.create_user(ctx, user_name="erin")
+        key = access_keys.create_access_key(ctx, user_name="erin").access_key
+        codes = [entry["item"].code for entry in root_client.get("/console/").context["recommendations"]]
+        assert codes == ["root-mfa", "root-used-recently", "password-policy"]
+        AccessKey.objects.filter(pk=key.pk).update(created=ctx.now - timedelta(days=91))
+        response = root_client.get("/console/")
+        unused = row(response, "access-keys-unused")
+        assert (unused["item"].severity, unused["item"].names) == ("medium", (f"erin ({key.access_key_id})",))
+        assert unused["url"] == reverse("console:users")
+        assert (
+            '<p class="recommendation-text">1 active access key has not been used in the last 90 days. '
+            "Deactivate unused keys, and delete them once you are sure nothing needs them.</p>"
+            in response.content.decode()
+        )
 
     def test_resource_counts(self, root_client, ctx):
         users.create_user(ctx, user_name="bob")
