@@ -1,12 +1,11 @@
 """Benchmark: the access matrix (accounts/selectors/access_matrix.py) on a large account.
 
 Run from the project root: `.venv/bin/python bench/access_matrix.py` (see bench/README.md). It seeds one
-account with 5,000 users, 300 groups, 1,000 customer managed policies and 100 roles (a realistic mix:
-team and function groups, group attachments, some direct attachments, inline policies, permissions
-boundaries, Deny statements, conditions and policy variables) straight through the ORM with
-bulk_create, not through the services: the services authorize, audit and bump generations one entity
-at a time, which would take minutes and measure nothing this benchmark is about. Then it times, as the
-median of several runs:
+account with 5,000 users, 300 groups, 1,000 customer managed policies and 100 roles with
+`manage.py seeddemo`'s generator (accounts/services/demo_data.py: team groups, group attachments,
+some direct attachments, inline policies, permissions boundaries, Deny statements, conditions and
+policy variables, AdministratorAccess on one group), in bulk rather than through the services. Then
+it times, as the median of several runs:
 
 - who_can(iam:DeleteUser, arn:aws:iam::<account>:user/x), against the naive way (the baseline, in the
   same run): each principal's policy set loaded through accounts/authz.py's loaders and evaluated;
@@ -24,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
-import random
 import resource as rusage
 import secrets
 import statistics
@@ -87,166 +84,15 @@ def database(url: str | None) -> Iterator[str]:
 # --- The account --------------------------------------------------------------------------------------
 
 
-def document(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def policy_document(rng: random.Random, p: int, acct: str) -> str:
-    """A customer managed policy: mostly team permissions on parts of IAM, some Denies and conditions."""
-    if p == 0:
-        return document({"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"})
-    if p == 1:
-        return document(
-            {"Sid": "ManageUsers", "Effect": "Allow", "Action": ["iam:*User*", "iam:*Group*"],
-             "Resource": [f"arn:aws:iam::{acct}:user/*", f"arn:aws:iam::{acct}:group/*"]}
-        )  # fmt: skip
-    if p < 6:  # permissions boundaries
-        return document(
-            {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "sts:*"], "Resource": "*"},
-            {"Effect": "Deny", "Action": "iam:Delete*", "Resource": "*"},
-        )
-    team = f"team{p % 60}"
-    statements: list[dict] = [
-        {"Sid": f"Read{p}", "Effect": "Allow", "Action": rng.sample(["iam:Get*", "iam:List*", "iam:Simulate*",
-         "iam:GenerateCredentialReport", "iam:GetCredentialReport"], 2), "Resource": "*"},
-        {"Effect": "Allow", "Action": ["iam:*AccessKey*", "iam:*LoginProfile", "iam:ChangePassword"],
-         "Resource": f"arn:aws:iam::{acct}:user/${{aws:username}}"},
-    ]  # fmt: skip
-    roll = rng.random()
-    if roll < 0.08:
-        statements.append(
-            {"Effect": "Allow", "Action": ["iam:CreateUser", "iam:DeleteUser", "iam:TagUser"],
-             "Resource": f"arn:aws:iam::{acct}:user/{team}/*"}
-        )  # fmt: skip
-    elif roll < 0.12:
-        statements.append(
-            {"Effect": "Allow", "Action": "iam:*", "Resource": "*",
-             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
-        )  # fmt: skip
-    elif roll < 0.16:
-        statements.append(
-            {"Effect": "Allow", "Action": ["iam:*Role*", "iam:PassRole"], "Resource": "*",
-             "Condition": {"StringEquals": {"aws:PrincipalTag/team": team}}}
-        )  # fmt: skip
-    if rng.random() < 0.06:
-        statements.append(
-            {"Sid": "Protect", "Effect": "Deny", "Action": ["iam:Delete*", "iam:Remove*"],
-             "Resource": [f"arn:aws:iam::{acct}:user/admin*", f"arn:aws:iam::{acct}:role/admin*"]}
-        )  # fmt: skip
-    if rng.random() < 0.05:
-        statements.append(
-            {"Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"], "Resource": "*",
-             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
-        )  # fmt: skip
-    return document(*statements)
-
-
 def seed(args: argparse.Namespace):
-    """The account, bulk-created; returns its root user."""
-    from accounts.models import Group, GroupMembership, Role, User, unique_id
+    """The account (manage.py seeddemo's, accounts/services/demo_data.py); returns its root user."""
+    from accounts.context import system_context
     from accounts.services.account import create_account
-    from policies.models import (
-        GroupPolicy,
-        GroupPolicyAttachment,
-        ManagedPolicy,
-        PolicyVersion,
-        RolePolicy,
-        RolePolicyAttachment,
-        UserPolicy,
-        UserPolicyAttachment,
-    )
+    from accounts.services.demo_data import DemoSize, seed_demo
 
-    rng = random.Random(args.seed)
     root = create_account(email="bench@example.com", password="correct horse battery staple")
-    account, acct = root.account, root.account.account_id
-    policies = ManagedPolicy.objects.bulk_create(
-        ManagedPolicy(
-            account=account, policy_name=f"policy-{p:04d}", policy_id=unique_id("ANPA"),
-            arn=f"arn:aws:iam::{acct}:policy/policy-{p:04d}",
-        )
-        for p in range(args.policies)
-    )  # fmt: skip
-    if policies[0].pk is None:  # a backend that does not return keys from bulk_create
-        policies = list(ManagedPolicy.objects.filter(account=account).order_by("policy_name"))
-    PolicyVersion.objects.bulk_create(
-        PolicyVersion(policy=policy, version_id="v1", document=policy_document(rng, p, acct), is_default=True)
-        for p, policy in enumerate(policies)
-    )
-    groups = Group.objects.bulk_create(
-        Group(account=account, group_name=f"group-{g:03d}", group_id=unique_id("AGPA"))
-        for g in range(args.groups)
-    )
-    if groups[0].pk is None:
-        groups = list(Group.objects.filter(account=account).order_by("group_name"))
-    # Group 0 holds the administrators, group 1 the user administrators; the others 2-5 policies each.
-    attachments = [GroupPolicyAttachment(group=groups[0], policy=policies[0])]
-    attachments.append(GroupPolicyAttachment(group=groups[1], policy=policies[1]))
-    for group in groups[2:]:
-        for policy in rng.sample(policies[6:], rng.randint(2, 5)):
-            attachments.append(GroupPolicyAttachment(group=group, policy=policy))
-    GroupPolicyAttachment.objects.bulk_create(attachments)
-    GroupPolicy.objects.bulk_create(
-        GroupPolicy(group=group, policy_name="inline", document=policy_document(rng, 1000 + g, acct))
-        for g, group in enumerate(groups[2:])
-        if rng.random() < 0.2
-    )
-    teams = max(1, (args.groups - 2) * 2 // 3)  # team groups; the rest are function groups
-    users = User.objects.bulk_create(
-        User(
-            account=account, user_name=f"user-{i:05d}", user_id=unique_id("AIDA"), password="!",
-            tags={"team": f"team{i % 60}"},
-            permissions_boundary=policies[2 + i % 4] if rng.random() < 0.05 and args.policies > 6 else None,
-        )
-        for i in range(args.users)
-    )  # fmt: skip
-    if users[0].pk is None:
-        users = list(User.objects.filter(account=account, is_root=False).order_by("user_name"))
-    memberships = []
-    for i, user in enumerate(users):
-        chosen = {2 + i % teams}
-        if rng.random() < 0.5 and args.groups > teams + 2:
-            chosen.add(rng.randrange(teams + 2, args.groups))
-        if i < 20:
-            chosen.add(0)  # twenty administrators
-        elif i < 60:
-            chosen.add(1)  # forty user administrators
-        memberships += [GroupMembership(group=groups[g], user=user) for g in chosen]
-    GroupMembership.objects.bulk_create(memberships)
-    UserPolicyAttachment.objects.bulk_create(
-        UserPolicyAttachment(user=user, policy=policy)
-        for user in users
-        if rng.random() < 0.1
-        for policy in rng.sample(policies[6:], rng.randint(1, 2))
-    )
-    UserPolicy.objects.bulk_create(
-        UserPolicy(user=user, policy_name="own", document=policy_document(rng, 2000 + i, acct))
-        for i, user in enumerate(users)
-        if rng.random() < 0.1
-    )
-    trust = document(
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    )
-    roles = Role.objects.bulk_create(
-        Role(
-            account=account,
-            role_name=f"role-{r:03d}",
-            role_id=unique_id("AROA"),
-            assume_role_policy_document=trust,
-        )
-        for r in range(args.roles)
-    )
-    if roles and roles[0].pk is None:
-        roles = list(Role.objects.filter(account=account).order_by("role_name"))
-    RolePolicyAttachment.objects.bulk_create(
-        RolePolicyAttachment(role=role, policy=policy)
-        for role in roles
-        for policy in ([policies[0]] if role.role_name == "role-000" else rng.sample(policies[6:], 2))
-    )
-    RolePolicy.objects.bulk_create(
-        RolePolicy(role=role, policy_name="own", document=policy_document(rng, 3000 + r, acct))
-        for r, role in enumerate(roles)
-        if rng.random() < 0.3
-    )
+    size = DemoSize(users=args.users, groups=args.groups, policies=args.policies, roles=args.roles)
+    seed_demo(system_context(root), size, seed=args.seed)
     return root
 
 
@@ -344,12 +190,11 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         start = time.perf_counter()
         root = seed(args)
-        print(f"seeded in {time.perf_counter() - start:.1f} s (bulk_create through the ORM)")
+        print(f"seeded in {time.perf_counter() - start:.1f} s (accounts/services/demo_data.py)")
         return measure(args, root)
 
 
 def measure(args: argparse.Namespace, root) -> int:
-    from django.db.models import F
 
     from accounts.context import system_context
     from accounts.models import GroupMembership, Role, User
@@ -373,12 +218,13 @@ def measure(args: argparse.Namespace, root) -> int:
     def matrix() -> object:
         return who_can(ctx, action_name=action, resource_arn=resource, max_items=1000)
 
-    # The subject of principal_actions: the user with the most policies (groups, direct, inline, boundary).
+    # The subject of principal_actions: an administrator (AdministratorAccess through a group, no
+    # boundary): every catalogued action is listed with its grant.
     subject = (
-        User.objects.filter(account=account, is_root=False)
+        User.objects.filter(account=account, is_root=False, permissions_boundary__isnull=True)
+        .filter(memberships__group__policy_attachments__policy__policy_name="AdministratorAccess")
         .select_related("account")
-        .order_by(F("permissions_boundary").desc(nulls_last=True), "pk")
-        .filter(inline_policies__isnull=False, policy_attachments__isnull=False)
+        .order_by("pk")
         .first()
     ) or User.objects.filter(account=account, is_root=False).select_related("account").first()
 

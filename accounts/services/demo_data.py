@@ -1,18 +1,18 @@
 """A realistic account at scale, for demonstrations and benchmarks (`manage.py seeddemo`, bench/).
 
-Thousands of users in departments (paths and a `team` tag), each in one to three of the groups;
-customer managed policies of a few shapes (read-only, service admin, team-scoped resources with
+Thousands of users in departments (paths and a `team` tag), each in one to three of the groups; customer
+managed policies of a few shapes (read-only, service admin, team-scoped resources with
 `${aws:username}`, MFA- and region-conditioned, explicit denies), attached mostly to groups and
-sometimes to users; inline policies, permissions boundaries, roles with trust policies, access keys
-(some inactive, some long unused) and MFA devices.
+sometimes to users, and AdministratorAccess on the first group; inline policies, permissions boundaries,
+roles with trust policies, access keys (some inactive, some long unused) and MFA devices.
 
 Rows are inserted with bulk_create, not through the services: a service call per entity would take
-minutes, and every rule the services check holds by construction (unique names, quotas are not
-exceeded per entity, documents are valid policies — tests/accounts/test_demo_data.py proves the
-result with the policy engine and the credential report). Secrets are real: keys and seeds are random
-and sealed as the services seal them; no password is set (console users get an unusable password, so
-nobody can sign in as a demo user until an admin sets one). The account's authorization generation is
-bumped so that no process keeps a policy set cached from before. One audit event records the seeding.
+minutes, and every rule the services check holds by construction (unique names, quotas are not exceeded
+per entity, documents are valid policies — tests/accounts/test_demo_data.py proves the result with the
+policy engine and the credential report). Secrets are real: keys and seeds are random and sealed as the
+services seal them; no password is set (console users get an unusable password, so nobody can sign in as
+a demo user until an admin sets one). The account's authorization generation is bumped so that no
+process keeps a policy set cached from before. One audit event records the seeding.
 """
 
 from __future__ import annotations
@@ -192,6 +192,10 @@ def seed_demo(ctx: RequestContext, size: DemoSize = DemoSize(), *, seed: int = 1
             for g in groups
             for p in rng.sample(policies, k=min(len(policies), rng.randint(1, 5)))
         }
+        # The first group administers the account (AWS managed AdministratorAccess), as most accounts have.
+        admin = ManagedPolicy.objects.filter(account__isnull=True, policy_name="AdministratorAccess").first()
+        if admin is not None and groups:
+            group_attachments[(groups[0].pk, admin.pk)] = GroupPolicyAttachment(group=groups[0], policy=admin)
         GroupPolicyAttachment.objects.bulk_create(group_attachments.values(), batch_size=BATCH)
         group_inline = [
             GroupPolicy(group=g, policy_name="team-extras", document=_policy_document(rng, acct, n))
