@@ -65,7 +65,7 @@ def record(
         outcome=outcome,
         error_code=error_code,
         error_message=error_message,
-        user_agent=ctx.user_agent,
+        user_agent=ctx.user_agent[:256],  # the column's size; conditions saw the whole header
     )
 
 

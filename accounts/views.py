@@ -42,7 +42,7 @@ def _pending_context(request: HttpRequest, user) -> RequestContext:
         channel=CONSOLE,
         source_ip=client_ip(request),
         secure_transport=request.is_secure(),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
 
 

@@ -1,18 +1,18 @@
 """Request ids, one structured log line per request, request metrics, and /metrics.
 
 Every request gets an id (a UUID) when it arrives. The same id is the Query API's RequestId, the REST
-API's and every response's `x-amzn-RequestId` header, the RequestContext's request_id (and so every
-audit event's), and the `request_id` of every log record written while the request runs
-(JsonFormatter reads it from a context variable). The client cannot choose it: a client-chosen id
-could be made to collide with another request's in the audit log.
+API's and every response's `x-amzn-RequestId` header (but /healthz's and /readyz's, answered before),
+the RequestContext's request_id (and so every audit event's), and the `request_id` of every log record
+written while the request runs (JsonFormatter reads it from a context variable). The client cannot
+choose it: a client-chosen id could be made to collide with another request's in the audit log.
 
 With IAM_PORTAL_SERVER_TIMING on, each response also says what it cost the server, in the standard
-`Server-Timing` header: `app;dur=<ms>, db;dur=<ms>;desc="<n> queries"` (bench/scale.py reads it). Off
-by default: the number of queries a page needs is nobody else's business.
+`Server-Timing` header: `app;dur=<ms>, db;dur=<ms>;desc="<n> queries"` (bench/scale.py reads it). Off by
+default: the number of queries a page needs is nobody else's business.
 
 /metrics (iam_portal/metrics.py) is answered here, before ALLOWED_HOSTS and the HTTPS redirect (a
-Prometheus server scrapes a backend by its address, over HTTP), and only to clients whose address is
-in IAM_PORTAL_METRICS_ALLOW (default: this machine only); others get a 404, as for any unknown path.
+Prometheus server scrapes a backend by its address, over HTTP), and only to clients whose address is in
+IAM_PORTAL_METRICS_ALLOW (default: this machine only); others get a 404, as for any unknown path.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from . import metrics
 from .proxies import in_networks, parse_networks
 
 REQUEST_ID_HEADER = "x-amzn-RequestId"
+# The methods that get their own metrics label: a client chooses the method, and each new label value
+# would be a new time series (without bound).
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 METRICS_PATH = "/metrics"
 CURRENT_REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("iam_request_id", default="")
 logger = logging.getLogger("iam_portal.requests")
@@ -88,7 +91,8 @@ class ObservabilityMiddleware:
         finally:
             seconds = time.perf_counter() - started
             channel = channel_of(request)
-            metrics.REQUESTS.labels(channel, request.method, str(status)).inc()
+            method = request.method if request.method in HTTP_METHODS else "other"
+            metrics.REQUESTS.labels(channel, method, str(status)).inc()
             metrics.LATENCY.labels(channel).observe(seconds)
             logger.info(
                 "%s %s %s",

@@ -1,6 +1,6 @@
 """Content-Security-Policy on every response: scripts, styles, images and frames from this server only.
 
-The console has no inline script, style or event handler (tests/test_security_headers.py checks the
+The console has no inline script, style or event handler (tests/test_deployment.py checks the
 templates), so the policy needs no 'unsafe-inline'. Two third-party pages differ: Redoc and Swagger UI
 (the REST API's /api/redoc/ and /api/docs/) inject <style> elements and Redoc starts a worker from a
 blob: URL, so those paths get the same policy with inline styles and blob: workers allowed — never

@@ -31,6 +31,6 @@ def request_context(request: HttpRequest, *, channel: str = CONSOLE, **kwargs) -
         source_ip=client_ip(request),
         secure_transport=request.is_secure(),
         mfa_authenticated_at=datetime.fromisoformat(mfa_at) if mfa_at else None,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
         **kwargs,
     )

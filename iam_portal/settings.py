@@ -74,9 +74,10 @@ if not SECRET_KEY:
 # With DEBUG on and no key set, the key is derived from SECRET_KEY with HKDF-SHA256, so development needs
 # no setup (and secrets sealed under it are only as safe as the development SECRET_KEY). With DEBUG off
 # the portal refuses to start without its own key.
-if os.environ.get("IAM_PORTAL_SECRET_KEY"):
+_SECRET_KEYS = [text for text in os.environ.get("IAM_PORTAL_SECRET_KEY", "").split(",") if text.strip()]
+if _SECRET_KEYS:
     SECRET_ENCRYPTION_KEY, *SECRET_ENCRYPTION_PREVIOUS_KEYS = (
-        secretbox.parse_key(text) for text in os.environ["IAM_PORTAL_SECRET_KEY"].split(",") if text.strip()
+        secretbox.parse_key(text) for text in _SECRET_KEYS
     )
 elif DEBUG:
     SECRET_ENCRYPTION_KEY, SECRET_ENCRYPTION_PREVIOUS_KEYS = secretbox.derive_key(SECRET_KEY), []

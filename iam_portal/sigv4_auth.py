@@ -62,7 +62,7 @@ def authenticate(
         source_ip=request.META.get("REMOTE_ADDR") or None,
         secure_transport=request.is_secure(),
         access_key_id=access_key_id,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
         request_id=request_id,
     )
     note_generation(ctx)  # the caller and its account were loaded with the key: no second read
@@ -76,7 +76,9 @@ def _verify(signed: sigv4.SignedRequest, parsed: sigv4.ParsedSignature, secret: 
     - the path as a client that percent-encoded a name's reserved characters signed it (AWS's SDKs
       encode the encoded path once more; the server only sees it decoded), e.g. alice%40example.com;
     - the query string exactly as sent, unsorted and not re-encoded (as curl 7.88 signs it, curl issue
-      #9717, and botocore a query written into the URL), e.g. ?max_items=2&marker=bzI=.
+      #9717), e.g. ?max_items=2&marker=bzI=;
+    - its pairs sorted but not re-encoded (as botocore signs a query written into the URL:
+      `_canonical_query_string_url`), e.g. marker=bzI=&max_items=2.
 
     The signature still covers every byte of the method, path, query, signed headers and body.
     """
@@ -89,7 +91,9 @@ def _verify(signed: sigv4.SignedRequest, parsed: sigv4.ParsedSignature, secret: 
     query = sigv4.canonical_query_string(signed.query, presigned=parsed.presigned)
     uris = [uri, sigv4.canonical_uri(quote(signed.path, safe="/~", errors="surrogatepass"))]
     # A presigned URL's query holds its own signature: only its canonical form can be the one signed.
-    queries = [query] if parsed.presigned else [query, signed.query]
+    as_sent = sorted(item.partition("=")[::2] for item in signed.query.split("&")) if signed.query else []
+    sorted_raw = "&".join(f"{name}={value}" for name, value in as_sent)
+    queries = [query] if parsed.presigned else [query, signed.query, sorted_raw]
     forms = {form for form in itertools.product(uris, queries) if form != (uri, query)}  # that one failed
     headers = sigv4.canonical_headers(signed.headers, parsed.signed_headers) + "\n"
     provided = parsed.signature.encode("utf-8", "surrogatepass")

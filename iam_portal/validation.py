@@ -91,6 +91,14 @@ def path_prefix(value: object, member: str = "pathPrefix") -> str:
 ROLE_DESCRIPTION = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
 
 
+def search_text(value: str, member: str = "nameContains") -> str:
+    """A portal filter's text (part of a name): any characters but NUL, which PostgreSQL text cannot
+    hold (a query with it would fail, not just match nothing)."""
+    if "\x00" in value:
+        raise validation_error(value.replace("\x00", "\\0"), member, "not contain a NUL character")
+    return value
+
+
 def description(value: object, member: str = "description", pattern: str | None = None) -> str:
     """A role or policy description: at most 1,000 characters (of `pattern`, when the model has one)."""
     if not isinstance(value, str):

@@ -934,7 +934,9 @@ class SimulationQuery(PageQuery):
 SIMULATION_ERRORS = (
     "ValidationError naming the field, or InvalidInput: a context value its type cannot read, a key "
     "given twice, several values for a single-valued type, a resource that is not an ARN, a bad "
-    "resource_owner or caller_arn, a resource_policy without the caller_arn it needs"
+    "resource_owner or caller_arn, a resource_policy without the caller_arn it needs, a control "
+    "character in an action name, resource or caller_arn, policy documents of more than "
+    f"{simulation.MAX_GIVEN_POLICY_CHARACTERS} characters in all"
 )
 
 
@@ -1031,7 +1033,8 @@ class SimulationViewSet(IamViewSet):
         description=(
             "GetContextKeysForPrincipalPolicy (iam:GetContextKeysForPrincipalPolicy on the principal's "
             "ARN): the condition keys and policy variables of a user's (with its groups'), group's or "
-            "role's policies and boundary, and of the documents given: the keys a simulation may need."
+            "role's identity policies (not its permissions boundary, as in AWS), and of the documents "
+            "given: the keys a simulation may need."
         ),
         request=GetContextKeysForPrincipalPolicyIn,
         responses={

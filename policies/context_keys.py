@@ -5,9 +5,11 @@ too) and every policy variable (`${aws:username}`) of a Resource, NotResource or
 a policy of Version 2012-10-17 (older versions read `${…}` as text). As AWS answers: each key as
 first written, in the order the documents name them, once whatever its case.
 
-- get_context_keys_for_principal_policy: the policies simulate_principal_policy reads for a user
-  (with its groups'), group or role, its permissions boundary, and the documents given. Authorized
-  as iam:GetContextKeysForPrincipalPolicy on the principal's ARN.
+- get_context_keys_for_principal_policy: the identity policies simulate_principal_policy reads for
+  a user (with its groups'), group or role, and the documents given; not its permissions boundary
+  ("Only context keys referenced by the identity-based policies attached to the specified entity,
+  and any additional policies that you provide, are included"). Authorized as
+  iam:GetContextKeysForPrincipalPolicy on the principal's ARN.
 - get_context_keys_for_custom_policy: the documents given. Authorized as
   iam:GetContextKeysForCustomPolicy on "*".
 """
@@ -24,16 +26,16 @@ from iam_portal.errors import validation_error
 from .engine import Policy
 from .engine.document import VARIABLES_VERSION
 from .engine.variables import VariableSyntaxError, parse_template, variables_in
-from .simulation import _LOADERS, _check_arn, _given_policies, _principal
+from .simulation import _LOADERS, _check_arn, _compiled_given, _given_texts, _principal
 
 
 def get_context_keys_for_principal_policy(
     ctx: RequestContext, *, policy_source_arn: str, policy_input_list: Sequence[str] | None = None
 ) -> list[str]:
     """GetContextKeysForPrincipalPolicy: the keys of a user's (with its groups'), group's or role's
-    policies and boundary, then of the documents given."""
+    identity policies, then of the documents given (its permissions boundary's are not included)."""
     _check_arn(policy_source_arn, "policySourceArn")
-    given, _ = _given_policies(policy_input_list, None)
+    texts, _ = _given_texts(policy_input_list, None)
     entity, kind = _principal(ctx, policy_source_arn)
     authorize(
         ctx,
@@ -41,17 +43,17 @@ def get_context_keys_for_principal_policy(
         entity.arn,
         resource_tag_context(getattr(entity, "tags", {})),
     )
-    subject = _LOADERS[kind](entity)
-    boundary = [subject.boundary] if subject.boundary is not None else []
-    return context_keys([*subject.identity, *boundary, *given])
+    given, _ = _compiled_given(texts, [])  # parsed only for a caller allowed to ask
+    return context_keys([*_LOADERS[kind](entity).identity, *given])
 
 
 def get_context_keys_for_custom_policy(ctx: RequestContext, *, policy_input_list: Sequence[str]) -> list[str]:
     """GetContextKeysForCustomPolicy: the keys of the documents given."""
     if not isinstance(policy_input_list, list | tuple) or not policy_input_list:
         raise validation_error(policy_input_list, "policyInputList", "not be null")
-    given, _ = _given_policies(policy_input_list, None)
+    texts, _ = _given_texts(policy_input_list, None)
     authorize(ctx, "iam:GetContextKeysForCustomPolicy", "*")
+    given, _ = _compiled_given(texts, [])  # parsed only for a caller allowed to ask
     return context_keys(given)
 
 

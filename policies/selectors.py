@@ -215,6 +215,7 @@ def list_policies(
     if policy_usage_filter == "PermissionsBoundary":
         policies = policies.filter(permissions_boundary_usage_count__gt=0)
     if name_contains:
+        validation.search_text(name_contains)
         policies = policies.filter(policy_name__icontains=name_contains)
     return paginate(policies.order_by("policy_name", "pk"), marker, max_items)
 

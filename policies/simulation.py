@@ -26,6 +26,12 @@ MissingContextValues are at the top when the resources are "*" (given or by defa
 ResourceSpecificResult; EvalDecisionDetails is absent for "*" in one account, empty for named
 resources in one account, and across accounts each policy type's (most restrictive) decision.
 
+Cost: the members are checked first (ValidationError, then the cheap InvalidInput checks: the
+documents given total at most MAX_GIVEN_POLICY_CHARACTERS, no action, resource or CallerArn holds a
+character outside XML 1.0), then authorize(), and only then are the documents parsed. A page holds
+at most MAX_EVALUATIONS_PER_PAGE evaluations and MAX_STATEMENT_EVALUATIONS_PER_PAGE statement checks
+(resources times statements, per action), and at least one action.
+
 Nothing is written: no audit row on success; a denial is audited by authorize() as always. Inputs
 are AWS's members (ContextEntries as {"ContextKeyName", "ContextKeyValues", "ContextKeyType"}), so
 the Query API can call these functions as they are.
@@ -55,7 +61,7 @@ from iam_portal.errors import (
 )
 from iam_portal.pagination import Page, page_bounds, paginate
 
-from .documents import check_document
+from .documents import DOCUMENT_PATTERN, MAX_DOCUMENT_LENGTH, check_document
 from .engine import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Policy, PolicySet, Request, parse_policy
 from .engine.conditions import parse_date
 from .engine.document import read_document, statement_nodes
@@ -89,6 +95,17 @@ NO_ARN_TEMPLATE = "*"
 # A page evaluates its actions on every resource: it holds fewer actions than MaxItems when more
 # would pass this many evaluations (AWS may return a short page; IsTruncated says more follow).
 MAX_EVALUATIONS_PER_PAGE = 1000
+# …and when more would pass this many statement checks (each action's resources times the
+# statements simulated): a page's cost grows with the statements too, not only with its evaluations.
+MAX_STATEMENT_EVALUATIONS_PER_PAGE = 100_000
+# The policy documents a request gives (PolicyInputList, PermissionsBoundaryPolicyInputList and
+# ResourcePolicy) may total this many characters: AWS's size of one document. AWS sets no total; the
+# portal does, so that one page (at least one action on every resource) stays about a second.
+MAX_GIVEN_POLICY_CHARACTERS = 131_072
+# XML 1.0's Char production: an action name, resource or CallerArn with anything else is InvalidInput
+# (the Query API could not echo it in a well-formed answer).
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_DOCUMENT = re.compile(DOCUMENT_PATTERN)  # policyDocumentType's pattern, as check_document applies it
 # ContextKeyTypeEnum; a *List type takes any number of values, the others exactly one.
 CONTEXT_KEY_TYPES = (
     "string",
@@ -251,17 +268,24 @@ def simulate_principal_policy(
     resource_arns default to "*"."""
     _check_arn(policy_source_arn, "policySourceArn")
     actions, resources, context = _requests(action_names, resource_arns, context_entries)
-    extra, boundary = _given_policies(policy_input_list, permissions_boundary_policy_input_list)
-    resource_side = _resource_side(resource_policy, resource_owner, resource_handling_option)
+    # Cheap checks of the texts first (AWS's order: ValidationError before AccessDenied); they are
+    # compiled only once the caller is authorized.
+    texts, boundary_texts = _given_texts(policy_input_list, permissions_boundary_policy_input_list)
+    owner = _resource_owner(resource_owner, resource_handling_option)
+    if resource_policy is not None:
+        _text(resource_policy, "resourcePolicy")
+    _check_total_size([*texts, *boundary_texts, resource_policy])
     caller = _caller(caller_arn)
     entity, kind = _principal(ctx, policy_source_arn)
-    if resource_side[0] is not None and caller is None and kind != "user":
+    if resource_policy is not None and caller is None and kind != "user":
         # The resource policy's Principal element needs a caller to match (AWS's rule).
         raise InvalidInputError(CALLER_ARN_REQUIRED)
     # Users and roles are tagged: their tags are aws:ResourceTag/* here, as for any action on them.
     authorize(
         ctx, "iam:SimulatePrincipalPolicy", entity.arn, resource_tag_context(getattr(entity, "tags", {}))
     )
+    extra, boundary = _compiled_given(texts, boundary_texts)
+    resource_side = (_resource_policy(resource_policy), owner)
     subject = _LOADERS[kind](entity)
     subject = _completed(subject, extra, boundary, resource_side, caller)
     return _simulate(subject, actions, resources, context, marker, max_items)
@@ -286,13 +310,20 @@ def simulate_custom_policy(
     boundary; the requests are the CallerArn's, or else the caller's (its ARN is the principal)."""
     if not isinstance(policy_input_list, list | tuple) or not policy_input_list:
         raise validation_error(policy_input_list, "policyInputList", "not be null")
-    identity, boundary = _given_policies(policy_input_list, permissions_boundary_policy_input_list)
+    texts, boundary_texts = _given_texts(policy_input_list, permissions_boundary_policy_input_list)
     actions, resources, context = _requests(action_names, resource_arns, context_entries)
-    resource_side = _resource_side(resource_policy, resource_owner, resource_handling_option)
+    owner = _resource_owner(resource_owner, resource_handling_option)
+    if resource_policy is not None:
+        _text(resource_policy, "resourcePolicy")
+    _check_total_size([*texts, *boundary_texts, resource_policy])
     caller = _caller(caller_arn)
-    if resource_side[0] is not None and caller is None:
+    if resource_policy is not None and caller is None:
         raise InvalidInputError(CALLER_ARN_REQUIRED)
+    # Before any document is parsed: a caller without the permission must not make the server
+    # compile what it sent.
     authorize(ctx, "iam:SimulateCustomPolicy", "*")
+    identity, boundary = _compiled_given(texts, boundary_texts)
+    resource_side = (_resource_policy(resource_policy), owner)
     subject = _completed(_Subject(ctx.caller.arn), identity, boundary, resource_side, caller)
     return _simulate(subject, actions, resources, context, marker, max_items)
 
@@ -304,10 +335,9 @@ CALLER_ARN_REQUIRED = (
 )
 
 
-def _given_policies(
-    documents: Sequence[str] | None, boundaries: Sequence[str] | None
-) -> tuple[list[Policy], Policy | None]:
-    """PolicyInputList and PermissionsBoundaryPolicyInputList, compiled (at most one boundary)."""
+def _given_texts(documents: object, boundaries: object) -> tuple[list[str], list[str]]:
+    """PolicyInputList and PermissionsBoundaryPolicyInputList, checked as the model constrains them
+    (ValidationError) without being parsed: cheap enough to come before authorize()."""
     if boundaries is not None and not isinstance(boundaries, list | tuple):
         raise validation_error(boundaries, "permissionsBoundaryPolicyInputList", "be a list")
     if documents is not None and not isinstance(documents, list | tuple):
@@ -318,25 +348,63 @@ def _given_policies(
             "permissionsBoundaryPolicyInputList",
             f"have length less than or equal to {MAX_BOUNDARY_POLICIES}",
         )
-    identity = [_given(d, "PolicyInputList", n) for n, d in enumerate(documents or (), 1)]
+    texts = [_text(d, "policyInputList", n) for n, d in enumerate(documents or (), 1)]  # type: ignore[arg-type]
+    boundary_texts = [
+        _text(d, "permissionsBoundaryPolicyInputList", n)
+        for n, d in enumerate(boundaries or (), 1)  # type: ignore[arg-type]
+    ]
+    return texts, boundary_texts
+
+
+def _text(document: object, member: str, number: int | None = None) -> str:
+    """check_document's checks of the text alone (null, length, characters), with its messages."""
+    name = member if number is None else f"{member}.{number}.member"
+    if document is None:
+        raise validation_error(document, name, "not be null")
+    if not isinstance(document, str) or not document:
+        raise validation_error(document, name, "have length greater than or equal to 1")
+    if len(document) > MAX_DOCUMENT_LENGTH:
+        raise validation_error("…", name, f"have length less than or equal to {MAX_DOCUMENT_LENGTH}")
+    if not _DOCUMENT.fullmatch(document):
+        raise validation_error("…", name, f"satisfy regular expression pattern: {DOCUMENT_PATTERN}")
+    return document
+
+
+def _check_total_size(documents: Iterable[str | None]) -> None:
+    """The documents given may total MAX_GIVEN_POLICY_CHARACTERS (the portal's limit, not AWS's):
+    InvalidInput, as AWS answers a request its service refuses whose members are each well-formed."""
+    total = sum(len(d) for d in documents if d is not None)
+    if total > MAX_GIVEN_POLICY_CHARACTERS:
+        raise InvalidInputError(
+            f"The policy documents given total {total} characters: PolicyInputList, "
+            "PermissionsBoundaryPolicyInputList and ResourcePolicy together may have at most "
+            f"{MAX_GIVEN_POLICY_CHARACTERS}."
+        )
+
+
+def _compiled_given(texts: list[str], boundary_texts: list[str]) -> tuple[list[Policy], Policy | None]:
+    """The given documents compiled (MalformedPolicyDocument naming the input): after authorize()."""
+    identity = [_given(d, "PolicyInputList", n) for n, d in enumerate(texts, 1)]
     boundary = None
-    for number, document in enumerate(boundaries or (), 1):
+    for number, document in enumerate(boundary_texts, 1):
         boundary = _given(document, "PermissionsBoundaryPolicyInputList", number)
     return identity, boundary
 
 
-def _resource_side(
-    document: str | None, owner: str | None, handling: str | None
-) -> tuple[Policy | None, str | None]:
-    """ResourcePolicy (compiled as a resource policy), ResourceOwner (an account id) and a check of
-    ResourceHandlingOption, which only names a scenario: it changes no decision here."""
-    policy = None
-    if document is not None:
-        try:
-            policy = check_document(document, member="resourcePolicy", kind="resource")
-        except MalformedPolicyDocumentError as exc:
-            raise MalformedPolicyDocumentError(f"{RESOURCE_POLICY_ID}: {exc.message}") from None
-        policy = replace(policy, name=RESOURCE_POLICY_ID)
+def _resource_policy(document: str | None) -> Policy | None:
+    """ResourcePolicy, compiled as a resource policy (after authorize())."""
+    if document is None:
+        return None
+    try:
+        policy = check_document(document, member="resourcePolicy", kind="resource")
+    except MalformedPolicyDocumentError as exc:
+        raise MalformedPolicyDocumentError(f"{RESOURCE_POLICY_ID}: {exc.message}") from None
+    return replace(policy, name=RESOURCE_POLICY_ID)
+
+
+def _resource_owner(owner: str | None, handling: str | None) -> str | None:
+    """ResourceOwner (an account id) and a check of ResourceHandlingOption, which only names a
+    scenario: it changes no decision here."""
     account = None
     if owner is not None:
         if not isinstance(owner, str) or not RESOURCE_NAME_MIN <= len(owner) <= RESOURCE_NAME_MAX:
@@ -361,7 +429,7 @@ def _resource_side(
                 f"Invalid ResourceHandlingOption {handling}: must be one of "
                 f"{', '.join(RESOURCE_HANDLING_OPTIONS)}."
             )
-    return policy, account
+    return account
 
 
 def _caller(arn: str | None) -> str | None:
@@ -373,6 +441,7 @@ def _caller(arn: str | None) -> str | None:
         raise validation_error(
             arn, "callerArn", f"have length between {RESOURCE_NAME_MIN} and {RESOURCE_NAME_MAX}"
         )
+    _check_characters(arn, "CallerArn")
     if PRINCIPAL_ARN.fullmatch(arn) is None:
         raise InvalidInputError(f"CallerArn {arn} is not a valid IAM user, group or role ARN.")
     return arn
@@ -432,10 +501,21 @@ def _requests(
 ) -> tuple[list[str], list[str], dict[str, object]]:
     actions = _strings(action_names, "actionNames", ACTION_NAME_MIN, ACTION_NAME_MAX, required=True)
     resources = _strings(resource_arns, "resourceArns", RESOURCE_NAME_MIN, RESOURCE_NAME_MAX, required=False)
+    for member, values in (("ActionNames", actions), ("ResourceArns", resources)):
+        for number, value in enumerate(values, 1):
+            _check_characters(value, f"{member}.member.{number}")
     bad = [r for r in resources if r != "*" and not RESOURCE_ARN.fullmatch(r)]
     if bad:
         raise InvalidInputError(f"ResourceNames are not in a valid ARN format: {', '.join(bad)}.")
     return actions, resources or ["*"], _context(context_entries)
+
+
+def _check_characters(value: str, member: str) -> None:
+    """A control character (or any outside XML 1.0's Char) is InvalidInput: no action, ARN or
+    principal holds one, and the Query API could not echo it back in well-formed XML."""
+    bad = _NOT_XML_CHAR.search(value)
+    if bad is not None:
+        raise InvalidInputError(f"{member} contains the invalid character U+{ord(bad.group()):04X}.")
 
 
 def _context(entries: object) -> dict[str, object]:
@@ -678,7 +758,7 @@ def _simulate(
 ) -> Page[EvaluationResult]:
     """Paged by action; only the page asked for is evaluated, each of its actions on every resource."""
     _, size = page_bounds(marker, max_items)  # MaxItems and Marker checked as asked, before shortening
-    page = paginate(actions, marker, min(size, max(1, MAX_EVALUATIONS_PER_PAGE // len(resources))))
+    page = paginate(actions, marker, _page_size(subject, size, len(resources)))
     boundaries = None if subject.boundary is None else [subject.boundary]
     policy_set = PolicySet(subject.identity, boundaries, subject.resource_policy)
     identity_alone = PolicySet(subject.identity, boundaries)
@@ -699,6 +779,22 @@ def _simulate(
             outcomes.append(_resource_result(subject, action, resource, decision, in_boundary, details))
         results.append(_aggregate(action, outcomes, named=any(r != "*" for r in resources)))
     return Page(results, page.is_truncated, page.marker)
+
+
+def _statement_count(subject: _Subject) -> int:
+    """The statements every evaluation may look at: the identity policies', the boundary's and the
+    resource policy's."""
+    policies = [*subject.identity, subject.boundary, subject.resource_policy]
+    return sum(len(p.statements) for p in policies if p is not None)
+
+
+def _page_size(subject: _Subject, size: int, resources: int) -> int:
+    """MaxItems, shortened so that the page's actions stay within MAX_EVALUATIONS_PER_PAGE
+    evaluations and MAX_STATEMENT_EVALUATIONS_PER_PAGE statement checks (each action costs its
+    resources times the statements); at least one action, whatever it costs."""
+    by_evaluations = MAX_EVALUATIONS_PER_PAGE // resources
+    by_statements = MAX_STATEMENT_EVALUATIONS_PER_PAGE // (resources * max(1, _statement_count(subject)))
+    return min(size, max(1, min(by_evaluations, by_statements)))
 
 
 def _decision_details(

@@ -155,6 +155,23 @@ class ProductionSettingsTests:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "System check identified no issues" in result.stdout
 
+    def test_a_blank_secret_key_list_is_the_clear_startup_error(self):
+        env = {
+            **os.environ,
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "IAM_PORTAL_SECRET_KEY": " , ",
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", "import iam_portal.settings"],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 1
+        assert "RuntimeError: IAM_PORTAL_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+
     def test_redis_url_selects_the_redis_cache(self):
         env = {**os.environ, "REDIS_URL": "redis://cache.internal:6379/2"}
         code = "from iam_portal import settings; import json; print(json.dumps(settings.CACHES))"

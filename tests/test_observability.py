@@ -182,3 +182,12 @@ class ServerTimingTests:
         assert found is not None, header
         app, db, queries = float(found[1]), float(found[2]), int(found[3])
         assert app >= db > 0 and queries >= 2
+
+
+class MethodLabelTests:
+    def test_unknown_methods_share_one_label(self, client):
+        for method in ("FOO1", "FOO2"):
+            client.generic(method, "/signin/")
+        text = client.get("/metrics").content.decode()
+        assert 'method="FOO1"' not in text and 'method="FOO2"' not in text
+        assert sample(text, "iam_portal_requests_total", channel="console", method="other", status="405") >= 2

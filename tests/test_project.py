@@ -95,3 +95,29 @@ class InputEdgeTests:
 
         with pytest.raises(ValidationError, match="Member must not contain a NUL character"):
             validation.description("a\x00b")
+
+
+@pytest.mark.django_db
+class NulInFiltersTests:
+    """A NUL in a name filter is a ValidationError in every list, never a database error (PostgreSQL
+    text cannot hold one) — the console's name suggestions included."""
+
+    def test_every_list_refuses_a_nul_in_name_contains(self, ctx):
+        from accounts.selectors.groups import list_groups
+        from accounts.selectors.roles import list_roles
+        from accounts.selectors.users import list_users
+        from iam_portal.errors import ValidationError
+        from policies.selectors import list_policies
+
+        for listing in (list_users, list_groups, list_roles, list_policies):
+            with pytest.raises(
+                ValidationError,
+                match="at 'nameContains' failed to satisfy constraint: Member must not contain a NUL",
+            ):
+                listing(ctx, name_contains="a\x00b")
+
+    def test_the_simulators_name_suggestions_answer_400(self, client, root):
+        client.force_login(root)
+        response = client.get("/console/policy-simulator/names/", {"kind": "user", "q": "a\x00b"})
+        assert response.status_code == 400
+        assert response.json()["code"] == "ValidationError"

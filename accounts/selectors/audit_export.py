@@ -79,15 +79,19 @@ def export_audit_events(
 
 def _records(ctx: RequestContext, rows: Iterator[tuple]) -> Iterator[dict[str, object]]:
     # The identities' unique ids: two queries when the export starts, bounded by the quotas of
-    # users and roles, not by the number of events.
+    # users and roles, not by the number of events. With their creation times: an event older than
+    # the entity of that name was another (deleted) entity's, whose id is gone.
     account_id = ctx.account.account_id
-    user_ids = dict(
-        User.objects.filter(account=ctx.account, is_root=False).values_list("user_name", "user_id")
-    )
+    user_ids = {
+        name: (user_id, created)
+        for name, user_id, created in User.objects.filter(account=ctx.account, is_root=False).values_list(
+            "user_name", "user_id", "created"
+        )
+    }
     roles = {
-        name: (role_id, path)
-        for name, role_id, path in Role.objects.filter(account=ctx.account).values_list(
-            "role_name", "role_id", "path"
+        name: (role_id, path, created)
+        for name, role_id, path, created in Role.objects.filter(account=ctx.account).values_list(
+            "role_name", "role_id", "path", "created"
         )
     }
     for row in rows:
@@ -97,8 +101,8 @@ def _records(ctx: RequestContext, rows: Iterator[tuple]) -> Iterator[dict[str, o
 def cloudtrail_record(
     event: dict[str, object],
     account_id: str,
-    user_ids: dict[str, str],
-    roles: dict[str, tuple[str, str]],
+    user_ids: dict[str, tuple[str, datetime]],
+    roles: dict[str, tuple[str, str, datetime]],
 ) -> dict[str, object]:
     """One audit event (its _FIELDS) as a CloudTrail record."""
     action = str(event["action"])
@@ -157,8 +161,8 @@ def cloudtrail_record(
 def _identity(
     event: dict[str, object],
     account_id: str,
-    user_ids: dict[str, str],
-    roles: dict[str, tuple[str, str]],
+    user_ids: dict[str, tuple[str, datetime]],
+    roles: dict[str, tuple[str, str, datetime]],
 ) -> dict[str, object]:
     """CloudTrail's userIdentity: Root, IAMUser or AssumedRole (with its sessionContext); Unknown
     for anything else (a sign-in attempt as a user name that does not exist)."""
@@ -171,16 +175,23 @@ def _identity(
     elif match["root"]:
         identity = {"type": "Root", "principalId": match["acct"], "arn": arn, "accountId": match["acct"]}
     elif match["user"]:
+        user_id, created = (
+            user_ids.get(match["user"], ("", None)) if match["acct"] == account_id else ("", None)
+        )
         identity = {
             "type": "IAMUser",
-            "principalId": user_ids.get(match["user"], "") if match["acct"] == account_id else "",
+            "principalId": user_id if created is not None and created <= event["time"] else "",
             "arn": arn,
             "accountId": match["acct"],
             "userName": match["user"],
         }
     else:
         acct, role_name, session = match["sts_acct"], match["role"], match["session"]
-        role_id, path = roles.get(role_name, ("", "/")) if acct == account_id else ("", "/")
+        role_id, path, created = (
+            roles.get(role_name, ("", "/", None)) if acct == account_id else ("", "/", None)
+        )
+        if created is None or event["time"] < created:  # another role of that name, deleted since
+            role_id = ""
         identity = {
             "type": "AssumedRole",
             "principalId": f"{role_id}:{session}" if role_id else "",

@@ -56,6 +56,7 @@ def list_groups(
     authorize(ctx, "iam:ListGroups", arns.all_in(ctx.account.account_id, "group"))
     groups = Group.objects.select_related("account").filter(account=ctx.account, path__startswith=path_prefix)
     if name_contains:
+        validation.search_text(name_contains)
         groups = groups.filter(group_name__icontains=name_contains)
     return paginate(groups.order_by("group_name", "pk"), marker, max_items)
 

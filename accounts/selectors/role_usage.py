@@ -1,8 +1,10 @@
 """When each role of an account was last used (RoleLastUsed of GetRole and
 GetAccountAuthorizationDetails; the findings' unused roles), from the audit log.
 
-A role is used when it is assumed (a successful sts:AssumeRole whose target is the role, from any
-account of the portal) and whenever one of its sessions acts (an audit event whose actor is
+A role is used when it is assumed (a successful sts:AssumeRole whose target is the role, in the
+account's own audit log: the portal's cost follows one account's log, so an AssumeRole that another
+account's principal made, audited in that account's log, does not count until the session acts) and
+whenever one of its sessions acts (an audit event whose actor is
 arn:aws:sts::<account>:assumed-role/<role>/<session>, whatever its outcome: the session's
 credentials were used). Internal read without authorization: callers authorize first.
 """
@@ -29,7 +31,10 @@ def roles_last_used(account: Account) -> dict[str, tuple[datetime, str]]:
     role_prefix = f"arn:aws:iam::{account_id}:role/"
     assumed = dict(
         AuditEvent.objects.filter(
-            action=ASSUME_ROLE, outcome=AuditEvent.SUCCESS, target_arn__startswith=role_prefix
+            account=account,
+            action=ASSUME_ROLE,
+            outcome=AuditEvent.SUCCESS,
+            target_arn__startswith=role_prefix,
         )
         .order_by()
         .values_list("target_arn")

@@ -45,6 +45,7 @@ def list_roles(
         account=ctx.account, path__startswith=path_prefix
     )
     if name_contains:
+        validation.search_text(name_contains)
         roles = roles.filter(role_name__icontains=name_contains)
     return paginate(roles.order_by("role_name", "pk"), marker, max_items)
 

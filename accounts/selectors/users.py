@@ -76,6 +76,7 @@ def list_users(
         account=ctx.account, is_root=False, path__startswith=path_prefix
     )
     if name_contains:
+        validation.search_text(name_contains)
         users = users.filter(user_name__icontains=name_contains)
     if group_name:
         member = GroupMembership.objects.filter(user=OuterRef("pk"), group__group_name__iexact=group_name)

@@ -1,7 +1,8 @@
 """Access advisor: GenerateServiceLastAccessedDetails (the reads are in accounts/selectors/access_advisor.py).
 
 Generation is synchronous: the report is computed from the audit log and stored with the job, so a job
-is COMPLETED as soon as its JobId is returned and never IN_PROGRESS. Jobs expire after JOB_LIFETIME.
+is COMPLETED as soon as its JobId is returned and never IN_PROGRESS. Jobs expire after JOB_LIFETIME;
+and a requester keeps one job per entity and granularity: generating again replaces the earlier one.
 """
 
 from __future__ import annotations
@@ -39,7 +40,13 @@ def generate_service_last_accessed_details(
         now = timezone.now()
         # Expired jobs of the account go here, so the table holds at most a week of jobs.
         ServiceLastAccessedJob.objects.filter(account=ctx.account, created__lte=now - JOB_LIFETIME).delete()
-        services, entities = build_report(ctx.account, subject, job_type, now)
+        # AWS returns a new JobId each time and keeps the earlier ones for a while; the portal keeps
+        # only the newest per requester, entity and granularity, so that repeating a generation (a
+        # script polling a report) does not pile up reports. The earlier JobIds are then NoSuchEntity.
+        ServiceLastAccessedJob.objects.filter(
+            account=ctx.account, requester_arn=ctx.caller_arn, entity_arn=subject.arn, job_type=job_type
+        ).delete()
+        services, usage = build_report(ctx.account, subject, job_type, now)
         job = ServiceLastAccessedJob.objects.create(
             job_id=str(uuid.uuid4()),
             account=ctx.account,
@@ -50,7 +57,7 @@ def generate_service_last_accessed_details(
             created=now,
             completed=now,
             services=services_json(services),
-            entities=entities_json(entities),
+            entities=entities_json(usage),
         )
         entry.parameters["job_id"] = job.job_id
     return job

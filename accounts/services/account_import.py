@@ -79,7 +79,9 @@ class ImportSummary:
 
 
 def _invalid(where: str, problem: str) -> InvalidInputError:
-    return InvalidInputError(f"Invalid authorization details at {where}: {problem}.")
+    error = InvalidInputError(f"Invalid authorization details at {where}: {problem}.")
+    error.import_item = where  # type: ignore[attr-defined]  # already names the item: _Run.at keeps it
+    return error
 
 
 def parse_details(content: str | bytes | dict | list) -> dict[str, list]:
@@ -94,11 +96,15 @@ def parse_details(content: str | bytes | dict | list) -> dict[str, list]:
     if isinstance(content, str):
         try:
             content = json.loads(content)
+        except RecursionError:
+            raise _invalid("the document", "it is nested too deeply") from None
         except json.JSONDecodeError as exc:
             raise _invalid(
                 "the document", f"it is not JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
             ) from None
     pages = content if isinstance(content, list) else [content]
+    if not pages:
+        raise _invalid("the document", "it is an empty list of pages")
     merged: dict[str, list] = {name: [] for name in LISTS}
     for number, page in enumerate(pages):
         where = "the document" if len(pages) == 1 else f"page {number}"
@@ -123,13 +129,17 @@ def _text(item: dict, member: str, where: str, *, required: bool = True, default
         return None
     if not isinstance(value, str) or not value:
         raise _invalid(f"{where}.{member}", "it must be a non-empty string")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL: refused before any query sees it
+        raise _invalid(f"{where}.{member}", "it must not contain a NUL character")
     return value
 
 
-def _list(item: dict, member: str, where: str) -> list:
+def _list(item: dict, member: str, where: str, *, of: type = dict) -> list:
+    """A list member whose entries are all `of` (objects, or strings for GroupList)."""
     value = item.get(member) or []
-    if not isinstance(value, list):
-        raise _invalid(f"{where}.{member}", "it must be a list")
+    if not isinstance(value, list) or not all(isinstance(entry, of) for entry in value):
+        kind = "objects" if of is dict else "strings"
+        raise _invalid(f"{where}.{member}", f"it must be a list of {kind}")
     return value
 
 
@@ -138,7 +148,7 @@ def document_text(value: object, where: str) -> str:
     URL-encoded (the Query API's raw answer)."""
     if isinstance(value, dict):
         return json.dumps(value)
-    if isinstance(value, str) and value:
+    if isinstance(value, str) and value and "\x00" not in value:
         for candidate in (value, unquote(value)):
             try:
                 if isinstance(json.loads(candidate), dict):
@@ -233,9 +243,10 @@ class _Run:
         name = _text(item, "PolicyName", where)
         where = f"{where} ({name})"
         target_arn = self.rewrite.arn(arn)
-        if self.skipped("Policy", target_arn, self.exists(ManagedPolicy, arn=target_arn)):
+        # Names are unique per account whatever the path (as CreatePolicy checks them).
+        if self.skipped("Policy", target_arn, self.exists(ManagedPolicy, policy_name__iexact=name)):
             return
-        versions = [v for v in _list(item, "PolicyVersionList", where) if isinstance(v, dict)]
+        versions = _list(item, "PolicyVersionList", where)
         if not versions:
             raise _invalid(f"{where}.PolicyVersionList", "a policy needs at least one version")
         versions.sort(key=lambda v: version_number(str(v.get("VersionId", ""))))
@@ -273,11 +284,17 @@ class _Run:
             source_ids
         ):
             return
+        renamed = {}
         for created, wanted in reversed(list(enumerate(source_ids, start=1))):
             if f"v{created}" != wanted:
                 PolicyVersion.objects.filter(policy=policy, version_id=f"v{created}").update(
                     version_id=wanted
                 )
+                renamed[f"v{created}"] = wanted
+        if renamed and self.entry is not None:
+            # The CreatePolicyVersion events name the ids the versions were created with; the import's
+            # own event says what they became.
+            self.entry.parameters.setdefault("version_ids", {})[policy.arn] = renamed
         highest = max(version_number(v) for v in source_ids)
         ManagedPolicy.objects.filter(pk=policy.pk, last_version_number__lt=highest).update(
             last_version_number=highest
@@ -304,6 +321,8 @@ class _Run:
         if not isinstance(boundary, dict):
             raise _invalid(f"{where}.PermissionsBoundary", "it must be an object")
         arn = boundary.get("PermissionsBoundaryArn")
+        if arn is not None and not isinstance(arn, str):
+            raise _invalid(f"{where}.PermissionsBoundary.PermissionsBoundaryArn", "it must be a string")
         return self.rewrite.arn(arn) if arn else None
 
     def group(self, item: dict, index: int) -> None:
@@ -347,7 +366,7 @@ class _Run:
             policy_attachments.attach_user_policy(self.ctx, user_name=name, **kw)
 
         self._inline_and_attached(item, where, "UserPolicyList", put, attach)
-        for i, group_name in enumerate(_list(item, "GroupList", where)):
+        for i, group_name in enumerate(_list(item, "GroupList", where, of=str)):
             spot = f"{where}.GroupList[{i}]"
             if not isinstance(group_name, str):
                 raise _invalid(spot, "it must be a group name")

@@ -8,6 +8,7 @@ Policy documents are URL-encoded, as AWS sends them (botocore decodes them again
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,9 @@ STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 CONTENT_TYPE = "text/xml; charset=utf-8"
 
 Result = dict[str, Any]
+# Anything outside XML 1.0's Char production (control characters, lone surrogates, U+FFFE/U+FFFF)
+# would make the whole document unparseable for botocore: such a character becomes U+FFFD.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Entries(dict):
@@ -59,7 +63,7 @@ def _content(value: Any) -> str:
         return "".join(element(k, v) for k, v in value.items())
     if isinstance(value, list | tuple):
         return "".join(element("member", item) for item in value)
-    return escape(str(value))
+    return escape(_NOT_XML_CHAR.sub("\ufffd", str(value)))
 
 
 def response(body: str, status: int, request_id: str) -> HttpResponse:

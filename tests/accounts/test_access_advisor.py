@@ -4,6 +4,7 @@ events (denied attempts and role sessions count), group and policy aggregation, 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,8 @@ from accounts.selectors import access_advisor as reads
 from accounts.services.access_advisor import generate_service_last_accessed_details as generate
 from accounts.services.groups import add_user_to_group, create_group
 from accounts.services.policy_attachments import attach_role_policy, attach_user_policy, put_user_policy
-from accounts.services.roles import create_role
-from accounts.services.users import create_user
+from accounts.services.roles import create_role, delete_role
+from accounts.services.users import create_user, delete_user
 from iam_portal.errors import AccessDeniedError, IamError
 from policies.engine.catalog import ACTIONS
 from policies.models import GroupPolicyAttachment, RolePolicy
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = timezone.now().replace(microsecond=0)
 T1, T2, T3, T4 = (NOW - timedelta(days=d) for d in (40, 30, 20, 10))
+BORN = NOW - timedelta(days=500)  # the entities' creation, before every crafted attempt
 IAM_NAME, STS_NAME = "AWS Identity and Access Management", "AWS Security Token Service"
 TRUST = f.document(
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
@@ -40,11 +42,19 @@ def event(ctx, actor_arn: str, action: str, when, outcome: str = AuditEvent.SUCC
     )
 
 
-def user_with(ctx, name: str, *statements: dict) -> User:
+def user_with(ctx, name: str, *statements: dict, created=BORN) -> User:
+    """A user created at `created` (attempts before an entity's creation are another entity's)."""
     user = create_user(ctx, user_name=name)
     if statements:
         put_user_policy(ctx, user_name=name, policy_name="perms", policy_document=f.document(*statements))
-    return user
+    User.objects.filter(pk=user.pk).update(created=created)
+    return User.objects.get(pk=user.pk)
+
+
+def role_with(ctx, name: str, path: str = "/", created=BORN) -> Role:
+    role = create_role(ctx, role_name=name, path=path, assume_role_policy_document=TRUST)
+    Role.objects.filter(pk=role.pk).update(created=created)
+    return Role.objects.get(pk=role.pk)
 
 
 def session(acct: str, role: str, name: str = "s1") -> str:
@@ -124,7 +134,7 @@ class UserReportTests:
 
 class RoleReportTests:
     def test_sessions_of_the_role_count_for_the_role_and_no_other(self, ctx, acct):
-        role = create_role(ctx, role_name="deployer", path="/ci/", assume_role_policy_document=TRUST)
+        role = role_with(ctx, "deployer", path="/ci/")
         RolePolicy.objects.create(role=role, policy_name="p", document=f.document(f.allow("iam:*")))
         event(ctx, session(acct, "deployer", "build-1"), "iam:CreateUser", T1)
         event(ctx, session(acct, "deployer", "build-2"), "iam:PutUserPolicy", T2, AuditEvent.DENIED)
@@ -180,7 +190,7 @@ class GroupAndPolicyReportTests:
         group = create_group(ctx, group_name="devs")
         add_user_to_group(ctx, group_name="devs", user_name="bob")
         GroupPolicyAttachment.objects.create(group=group, policy=policy)
-        role = create_role(ctx, role_name="ci", assume_role_policy_document=TRUST)
+        role = role_with(ctx, "ci")
         attach_role_policy(ctx, role_name="ci", policy_arn=policy.arn)
         event(ctx, alice.arn, "iam:CreateUser", T1)
         event(ctx, bob.arn, "iam:CreateUser", T2, AuditEvent.DENIED)
@@ -375,7 +385,9 @@ class QueryCountTests:
         group = create_group(ctx, group_name="big")
         f.put_group_policy(group, "all", f.allow("*"), f.allow("s3:*"))
         for n in range(members):
-            user = User.objects.create(account=ctx.account, user_name=f"u{n}", user_id=f"AIDA{n:017d}")
+            user = User.objects.create(
+                account=ctx.account, user_name=f"u{n}", user_id=f"AIDA{n:017d}", created=BORN
+            )
             GroupMembership.objects.create(group=group, user=user)
         return group
 
@@ -414,7 +426,9 @@ class QueryCountTests:
         small = self._count(run)
         self._events(ctx, 200)
         for n in range(5, 15):  # more members too
-            user = User.objects.create(account=ctx.account, user_name=f"u{n}", user_id=f"AIDA{n:017d}")
+            user = User.objects.create(
+                account=ctx.account, user_name=f"u{n}", user_id=f"AIDA{n:017d}", created=BORN
+            )
             GroupMembership.objects.create(group=group, user=user)
         assert self._count(run) == small
         with CaptureQueriesContext(connection) as queries:
@@ -433,3 +447,162 @@ class QueryCountTests:
         assert by_namespace["sts"].total_authenticated_entities == 1
         assert by_namespace["s3"].total_authenticated_entities == 0
         assert Role.objects.count() == 0
+
+
+class ReviewFindingsTests:
+    """Fixes from review: subqueries not OR'd joins, attempts bounded by creation, the compact stored
+    entities and one job per requester, entity and granularity."""
+
+    def test_user_and_policy_subjects_use_subqueries_without_distinct(self, ctx):
+        policy = f.managed_policy(ctx.account, "Both", f.allow("iam:CreateUser"))
+        alice = user_with(ctx, "alice")
+        attach_user_policy(ctx, user_name="alice", policy_arn=policy.arn)
+        for name in ("devs", "ops"):  # attached directly and through two groups: still once
+            group = create_group(ctx, group_name=name)
+            add_user_to_group(ctx, group_name=name, user_name="alice")
+            GroupPolicyAttachment.objects.create(group=group, policy=policy)
+        with CaptureQueriesContext(connection) as queries:
+            by_user = reads.subject_for(ctx.account, alice.arn)
+            by_policy = reads.subject_for(ctx.account, policy.arn)
+        assert len(by_user.documents) == 1
+        assert [a.name for a in by_policy.actors] == ["alice"]
+        sql = [q["sql"].upper() for q in queries]
+        assert not [q for q in sql if "DISTINCT" in q or "OUTER JOIN" in q]
+        assert sum("IN (SELECT" in q for q in sql) == 2  # the user's policies; the policy's users
+
+    def test_a_user_created_again_does_not_inherit_the_old_ones_attempts(self, ctx):
+        old = user_with(ctx, "alice")
+        event(ctx, old.arn, "iam:CreateUser", T2)
+        event(ctx, old.arn, "sts:AssumeRole", T2)
+        delete_user(ctx, user_name="alice")
+        new = user_with(ctx, "alice", f.allow("iam:*"), f.allow("sts:*"), created=T3)
+        assert new.arn == old.arn and new.user_id != old.user_id
+        event(ctx, new.arn, "iam:CreateUser", T4)
+        job = generate(ctx, arn=new.arn)
+        assert [row(s) for s in services(ctx, job)] == [
+            ("iam", IAM_NAME, T4, new.arn, "us-east-1", 1),
+            ("sts", STS_NAME, None, None, None, 0),
+        ]
+        assert entities(ctx, job, "sts") == [("alice", "USER", None)]
+
+    def test_a_role_created_again_and_a_member_created_again_in_a_group(self, ctx, acct):
+        role_with(ctx, "ci")
+        event(ctx, session(acct, "ci", "old"), "iam:CreateUser", T2)
+        delete_role(ctx, role_name="ci")
+        role = role_with(ctx, "ci", created=T3)
+        RolePolicy.objects.create(role=role, policy_name="p", document=f.document(f.allow("iam:*")))
+        assert services(ctx, generate(ctx, arn=role.arn))[0].last_authenticated is None
+        event(ctx, session(acct, "ci", "new"), "iam:CreateUser", T4)
+        assert services(ctx, generate(ctx, arn=role.arn))[0].last_authenticated == T4
+
+        alice = user_with(ctx, "alice")
+        bob = user_with(ctx, "bob", created=T3)  # a bob before him made the T1 and T2 attempts
+        group = create_group(ctx, group_name="devs")
+        for name in ("alice", "bob"):
+            add_user_to_group(ctx, group_name="devs", user_name=name)
+        f.put_group_policy(group, "all", f.allow("*"))
+        event(ctx, alice.arn, "iam:CreateGroup", T2)
+        event(ctx, bob.arn, "iam:CreateUser", T1)
+        event(ctx, bob.arn, "sts:AssumeRole", T2)
+        event(ctx, bob.arn, "iam:TagUser", T4)
+        job = generate(ctx, arn=group.arn)
+        assert [row(s) for s in services(ctx, job)] == [
+            ("iam", IAM_NAME, T4, bob.arn, "us-east-1", 2),
+            ("sts", STS_NAME, None, None, None, 0),
+        ]
+        assert entities(ctx, job, "iam") == [("bob", "USER", T4), ("alice", "USER", T2)]
+
+    def test_the_job_stores_the_members_once_and_only_the_attempts_per_service(self, ctx):
+        group = create_group(ctx, group_name="devs")
+        for name in ("carol", "alice", "bob"):
+            user_with(ctx, name)
+            add_user_to_group(ctx, group_name="devs", user_name=name)
+        f.put_group_policy(group, "all", f.allow("*"), f.allow("s3:*"))
+        alice, bob, carol = (User.objects.get(user_name=n) for n in ("alice", "bob", "carol"))
+        event(ctx, bob.arn, "iam:CreateUser", T2)
+        event(ctx, carol.arn, "iam:CreateUser", T3)
+        job = generate(ctx, arn=group.arn)
+        stored = ServiceLastAccessedJob.objects.get(pk=job.pk).entities
+        assert stored == {
+            "@members": [[u.arn, u.user_name, "USER", u.user_id, "/"] for u in (alice, bob, carol)],
+            "@seen": {"iam": [[1, T2.isoformat()], [2, T3.isoformat()]], "s3": [], "sts": []},
+        }
+        # EntityDetailsList as before: those with attempts most recent first, then the others by name.
+        assert entities(ctx, job, "iam") == [
+            ("carol", "USER", T3),
+            ("bob", "USER", T2),
+            ("alice", "USER", None),
+        ]
+        assert entities(ctx, job, "s3") == [
+            ("alice", "USER", None),
+            ("bob", "USER", None),
+            ("carol", "USER", None),
+        ]
+        assert entities(ctx, job, "ec2") == []
+        page = reads.get_service_last_accessed_details_with_entities(
+            ctx, job_id=job.job_id, service_namespace="IAM", max_items=2
+        ).entities
+        assert ([d.name for d in page.items], page.is_truncated) == (["carol", "bob"], True)
+        preview = reads.preview_service_last_accessed(ctx, arn=group.arn)
+        assert [(d.name, d.last_authenticated) for d in preview.entities("iam")] == [
+            ("carol", T3),
+            ("bob", T2),
+            ("alice", None),
+        ]
+
+    def test_the_stored_size_does_not_multiply_members_by_services(self, ctx):
+        group = create_group(ctx, group_name="big")
+        User.objects.bulk_create(
+            User(account=ctx.account, user_name=f"u{n:03d}", user_id=f"AIDA{n:017d}", created=BORN)
+            for n in range(100)
+        )
+        GroupMembership.objects.bulk_create(
+            GroupMembership(group=group, user=u) for u in User.objects.filter(user_name__startswith="u")
+        )
+
+        def size(*namespaces: str) -> int:
+            GroupPolicyAttachment.objects.all().delete()
+            group.inline_policies.all().delete()
+            f.put_group_policy(group, "p", f.allow([f"{n}:*" for n in namespaces]))
+            job = generate(ctx, arn=group.arn)
+            return len(json.dumps(ServiceLastAccessedJob.objects.get(pk=job.pk).entities))
+
+        more = ("ec2", "lambda", "dynamodb", "kms", "sns", "sqs", "logs", "x1", "x2", "x3", "x4")
+        one, twelve = size("s3"), size("s3", *more)
+        # An empty list per service more, not the 100 members again.
+        assert twelve - one == sum(len(f', "{n}": []') for n in more)
+
+    def test_a_job_stored_in_the_earlier_form_still_reads(self, ctx):
+        alice = user_with(ctx, "alice", f.allow("iam:*"))
+        job = generate(ctx, arn=alice.arn)
+        old_form = {"iam": [[alice.arn, "alice", "USER", alice.user_id, "/", T2.isoformat()]]}
+        ServiceLastAccessedJob.objects.filter(pk=job.pk).update(entities=old_form)
+        assert entities(ctx, job, "iam") == [("alice", "USER", T2)]
+        assert entities(ctx, job, "sts") == []
+
+    def test_generating_again_replaces_the_requesters_job_for_that_entity_and_granularity(self, ctx):
+        alice = user_with(ctx, "alice", f.allow("iam:*"))
+        bob = user_with(ctx, "bob", f.allow("iam:*"))
+        auditor = f.context_for(
+            user_with(ctx, "auditor", f.allow(["iam:GenerateServiceLastAccessedDetails", "iam:Get*"]))
+        )
+        first = generate(ctx, arn=alice.arn)
+        kept = [
+            generate(ctx, arn=alice.arn, granularity="ACTION_LEVEL"),  # another granularity
+            generate(ctx, arn=bob.arn),  # another entity
+            generate(auditor, arn=alice.arn),  # another requester
+        ]
+        second = generate(ctx, arn=alice.arn)
+        assert second.job_id != first.job_id
+        assert set(ServiceLastAccessedJob.objects.values_list("job_id", flat=True)) == {
+            second.job_id,
+            *(j.job_id for j in kept),
+        }
+        with pytest.raises(IamError) as gone:
+            reads.get_service_last_accessed_details(ctx, job_id=first.job_id)
+        assert (gone.value.code, gone.value.message) == (
+            "NoSuchEntity",
+            f"No service last accessed job with JobId {first.job_id} was found.",
+        )
+        assert [s.service_namespace for s in services(ctx, second)] == ["iam"]
+        assert services(auditor, kept[2])[0].service_namespace == "iam"

@@ -119,6 +119,8 @@ class RoundTripTests:
             ("v3", False),
         ]
         assert shared.last_version_number == 3
+        (event,) = AuditEvent.objects.filter(account=target.account, action=IMPORT, outcome="success")
+        assert event.parameters["version_ids"] == {shared.arn: {"v2": "v3", "v1": "v2"}}
         # The next version continues after the highest one, as in the source account.
         from policies.services import create_policy_version
 
@@ -207,12 +209,49 @@ class AllOrNothingTests:
                 '{"UserDetailList": {}}',
                 "Invalid authorization details at UserDetailList: it must be a list of objects",
             ),
+            ("[]", "Invalid authorization details at the document: it is an empty list of pages."),
+            (
+                "[" * 5000 + "]" * 5000,
+                "Invalid authorization details at the document: it is nested too deeply.",
+            ),
+            (
+                '{"UserDetailList": [{"UserName": "u", "UserPolicyList": ["x"]}]}',
+                "Invalid authorization details at UserDetailList[0] (u).UserPolicyList: it must be a list of "
+                "objects.",
+            ),
+            (
+                '{"UserDetailList": [{"UserName": "u", "PermissionsBoundary": {"PermissionsBoundaryArn": 5}}]}',
+                "Invalid authorization details at UserDetailList[0] (u).PermissionsBoundary."
+                "PermissionsBoundaryArn: it must be a string.",
+            ),
+            (
+                '{"GroupDetailList": [{"GroupName": "g", "GroupPolicyList": [null]}]}',
+                "Invalid authorization details at GroupDetailList[0] (g).GroupPolicyList: it must be a list "
+                "of objects.",
+            ),
+            (
+                '{"GroupDetailList": [{"GroupName": "g", "AttachedManagedPolicies": [null]}]}',
+                "Invalid authorization details at GroupDetailList[0] (g).AttachedManagedPolicies: it must be "
+                "a list of objects.",
+            ),
+            (
+                '{"UserDetailList": [{"UserName": "u", "GroupList": [{}]}]}',
+                "Invalid authorization details at UserDetailList[0] (u).GroupList: it must be a list of "
+                "strings.",
+            ),
+            (
+                '{"UserDetailList": [{"UserName": "a\\u0000b"}]}',
+                "Invalid authorization details at UserDetailList[0].UserName: it must not contain a NUL "
+                "character.",
+            ),
         ],
     )
     def test_a_document_of_the_wrong_shape_is_invalid_input(self, target, content, message):
         with pytest.raises(InvalidInputError) as bad:
             import_account_authorization_details(target, content=content)
         assert bad.value.message.startswith(message)
+        assert bad.value.message.count("Invalid authorization details") == 1  # the item named once
+        nothing_in(target)
 
     def test_an_unknown_policy_arn_writes_nothing(self, source, target):
         details = export(source)
@@ -360,3 +399,33 @@ class ImportAuthzCommandTests:
 
 def test_the_conflict_policies_are_fail_and_skip():
     assert account_import.ON_CONFLICT == ("fail", "skip")
+
+
+class SkipByNameTests:
+    def test_skip_leaves_a_policy_of_the_same_name_at_another_path(self, target):
+        f.managed_policy(target.account, "P", f.allow("iam:GetUser"), path="/a/")
+        acct = "111122223333"
+        document = {
+            "Policies": [
+                {
+                    "PolicyName": "P",
+                    "Arn": f"arn:aws:iam::{acct}:policy/P",
+                    "Path": "/",
+                    "DefaultVersionId": "v1",
+                    "PolicyVersionList": [
+                        {
+                            "Document": f.document(f.allow("iam:ListUsers")),
+                            "VersionId": "v1",
+                            "IsDefaultVersion": True,
+                        }
+                    ],
+                }
+            ]
+        }
+        summary = import_account_authorization_details(
+            target, content=json.dumps(document), on_conflict="skip"
+        )
+        assert summary.policies == [] and summary.skipped == [
+            f"Policy arn:aws:iam::{target.account.account_id}:policy/P"
+        ]
+        assert ManagedPolicy.objects.filter(account=target.account, policy_name="P").count() == 1

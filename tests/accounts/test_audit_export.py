@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.context import QUERY, AssumedRole, RequestContext
-from accounts.models import AuditEvent, SessionCredential
+from accounts.models import AuditEvent, Role, SessionCredential, User
 from accounts.selectors.audit_export import EVENT_ID_NAMESPACE, export_audit_events, json_lines
 from accounts.services import access_keys, passwords, roles, users
 from accounts.services.policy_attachments import put_role_policy
@@ -88,6 +88,7 @@ class RecordTests:
 
     def test_an_iam_users_denied_read(self, ctx, acct):
         bob = users.create_user(ctx, user_name="bob", path="/staff/")
+        User.objects.filter(pk=bob.pk).update(created=T0 - timedelta(days=1))  # bob existed at T0
         e = event(
             ctx,
             0,
@@ -130,6 +131,7 @@ class RecordTests:
                 }
             ),
         )
+        Role.objects.filter(pk=role.pk).update(created=T0 - timedelta(days=1))  # the role existed at T0
         event(
             ctx,
             0,
@@ -336,3 +338,24 @@ class KeptErrorsTests:
         assert record["errorMessage"] == denied.value.message
         assert "because no identity-based policy allows the iam:CreateUser action" in record["errorMessage"]
         assert "userAgent" not in record
+
+    def test_a_long_user_agent_is_whole_for_conditions_and_cut_in_the_audit_row(self, ctx):
+        agent = "x" * 300 + " tail/1.0"
+        alice = users.create_user(ctx, user_name="alice")
+        f.put_user_policy(
+            alice, "ua", f.allow("iam:CreateUser", Condition={"StringLike": {"aws:UserAgent": "* tail/1.0"}})
+        )
+        caller = f.context_for(alice, user_agent=agent)
+        users.create_user(caller, user_name="bob")  # allowed: the condition saw the whole header
+        (event,) = AuditEvent.objects.filter(action="iam:CreateUser", actor_arn=alice.arn)
+        assert event.user_agent == agent[:256]
+
+
+class DeletedEntitiesTests:
+    def test_an_event_older_than_the_user_of_that_name_gets_no_principal_id(self, ctx, acct):
+        """bob was deleted and another bob created since: the old events are not the new bob's."""
+        event(ctx, 0, actor_arn=f"arn:aws:iam::{acct}:user/bob", action="iam:ListUsers")
+        users.create_user(ctx, user_name="bob")  # created now, after T0
+        (record,) = since_t0(ctx)
+        assert record["userIdentity"]["principalId"] == ""
+        assert record["userIdentity"]["userName"] == "bob"

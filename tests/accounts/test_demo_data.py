@@ -73,3 +73,12 @@ class SeedDemoTests:
         text = out.getvalue()
         assert "users: 10\n" in text and "groups: 3\n" in text and "seeded in " in text
         assert "root password: " in text
+
+    def test_the_command_fills_only_empty_accounts_and_refuses_negative_sizes(self, ctx):
+        from django.core.management.base import CommandError
+
+        seed_demo(ctx, DemoSize(users=2, groups=1, policies=1, roles=1))
+        with pytest.raises(CommandError, match=f"Account {ctx.account.account_id} has IAM users"):
+            call_command("seeddemo", "--account", ctx.account.account_id, "--users", "3", stdout=io.StringIO())
+        with pytest.raises(CommandError, match="--users must be 0 or more"):
+            call_command("seeddemo", "--users", "-1", stdout=io.StringIO())

@@ -113,6 +113,26 @@ class RolesLastUsedTests:
         assert roles_last_used(ctx.account) == {}
         assert new.role_id != old.role_id
 
+    def test_only_the_accounts_own_log_is_read(self, ctx, acct):
+        role = make_role(ctx, "Shared", days_old=30)
+        other = f.root_context(f.root_user())
+        # Another account's log: its AssumeRole of this account's role is not scanned (nor counted).
+        AuditEvent.objects.create(
+            account=other.account,
+            actor_arn=other.caller_arn,
+            channel="query",
+            action="sts:AssumeRole",
+            target_arn=role.arn,
+            outcome="success",
+            time=ctx.now - timedelta(days=1),
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert roles_last_used(ctx.account) == {}
+        assume_sql = next(q["sql"] for q in queries if "sts:AssumeRole" in q["sql"])
+        assert '"account_id"' in assume_sql
+        event(ctx, ctx.caller_arn, "sts:AssumeRole", days_ago=3, target=role.arn)
+        assert roles_last_used(ctx.account) == {role.role_id: (ctx.now - timedelta(days=3), REGION)}
+
     def test_two_queries_over_the_log_whatever_its_size(self, ctx, acct):
         role = make_role(ctx, "R", days_old=300)
         counts = []

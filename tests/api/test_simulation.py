@@ -19,6 +19,7 @@ from accounts import authz
 from accounts.models import AuditEvent, User
 from accounts.services import groups, policy_attachments, roles, users
 from iam_portal.errors import (
+    AccessDeniedError,
     InvalidInputError,
     MalformedPolicyDocumentError,
     NoSuchEntityError,
@@ -1483,7 +1484,7 @@ class GetContextKeysTests:
         )
         assert context_keys.get_context_keys_for_custom_policy(ctx, policy_input_list=[old]) == []
 
-    def test_a_principals_keys_come_from_its_groups_boundary_and_the_documents_given(self, ctx, acct):
+    def test_a_principals_keys_come_from_its_groups_and_the_documents_given_not_its_boundary(self, ctx, acct):
         boundary = policy_services.create_policy(
             ctx,
             policy_name="OnlyInRegion",
@@ -1509,12 +1510,10 @@ class GetContextKeysTests:
                 f.document(f.allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
             ],
         )
-        assert keys == [
-            "aws:username",
-            "aws:PrincipalTag/team",
-            "aws:RequestedRegion",
-            "aws:MultiFactorAuthPresent",
-        ]
+        # botocore: "Only context keys referenced by the identity-based policies attached to the
+        # specified entity, and any additional policies that you provide, are included": the
+        # boundary's aws:RequestedRegion is not.
+        assert keys == ["aws:username", "aws:PrincipalTag/team", "aws:MultiFactorAuthPresent"]
         group = context_keys.get_context_keys_for_principal_policy(
             ctx, policy_source_arn=f"arn:aws:iam::{acct}:group/Team"
         )
@@ -1583,3 +1582,181 @@ class GetContextKeysTests:
             groups.add_user_to_group(ctx, group_name=f"G{i}", user_name="alice")
         assert count() == few
         assert len(context_keys.get_context_keys_for_principal_policy(ctx, policy_source_arn=arn)) == 5
+
+
+# --- Review findings: the cost of a request, authorization before parsing, characters XML cannot hold --
+
+
+def _padded(length: int, statement: dict | None = None) -> str:
+    """A valid identity policy of exactly `length` characters (white space after the JSON)."""
+    text = f.document(statement or f.allow("iam:GetUser"))
+    return text + " " * (length - len(text))
+
+
+def _many_statements(count: int) -> str:
+    return f.document(*(f.allow("s3:GetObject", f"arn:aws:s3:::b{i}/*") for i in range(count)))
+
+
+@pytest.fixture
+def stranger(ctx):
+    """A request by an IAM user that no policy allows anything."""
+    return f.context_for(users.create_user(ctx, user_name="stranger"))
+
+
+class RequestCostTests:
+    def test_the_documents_given_may_total_131072_characters(self, ctx, dave, acct):
+        limit = simulation.MAX_GIVEN_POLICY_CHARACTERS
+        assert limit == 131_072
+        half = limit // 2
+        bucket = _bucket_policy({"AWS": f"arn:aws:iam::{acct}:user/dave"})
+        fits = {
+            "policy_input_list": [_padded(half)],
+            "permissions_boundary_policy_input_list": [_padded(half - len(bucket))],
+            "resource_policy": bucket,
+            "caller_arn": f"arn:aws:iam::{acct}:user/dave",
+            "action_names": ["iam:GetUser"],
+        }
+        assert _one(simulation.simulate_custom_policy(ctx, **fits)).eval_decision == "allowed"
+        over = {**fits, "resource_policy": bucket + " "}
+        message = (
+            f"The policy documents given total {limit + 1} characters: PolicyInputList, "
+            f"PermissionsBoundaryPolicyInputList and ResourcePolicy together may have at most {limit}."
+        )
+        with pytest.raises(InvalidInputError) as custom:
+            simulation.simulate_custom_policy(ctx, **over)
+        assert custom.value.message == message
+        with pytest.raises(InvalidInputError) as principal:
+            simulation.simulate_principal_policy(ctx, policy_source_arn=dave, **over)
+        assert principal.value.message == message
+        # Each document on its own keeps AWS's ValidationError of the member, which comes first.
+        with pytest.raises(ValidationError) as one:
+            simulation.simulate_custom_policy(
+                ctx, policy_input_list=[_padded(limit + 1)], action_names=["iam:GetUser"]
+            )
+        assert one.value.message == (
+            "1 validation error detected: Value '…' at 'policyInputList.1.member' failed to satisfy "
+            "constraint: Member must have length less than or equal to 131072"
+        )
+        with pytest.raises(ValidationError) as resource_policy:
+            simulation.simulate_custom_policy(
+                ctx, policy_input_list=[_padded(10)], resource_policy=7, action_names=["iam:GetUser"]
+            )
+        assert resource_policy.value.message == (
+            "1 validation error detected: Value '7' at 'resourcePolicy' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 1"
+        )
+
+    def test_the_limit_is_a_400_over_rest(self, signed, root_key):
+        body = {
+            "policy_input_list": [_padded(70_000), _padded(70_000)],
+            "action_names": ["iam:GetUser"],
+        }
+        assert error(signed("POST", CUSTOM, root_key, body))[:2] == (400, "InvalidInput")
+
+    def test_a_page_counts_the_statements_of_each_action_on_each_resource(self, ctx):
+        document = _many_statements(500)
+        actions = [f"s3:GetObject{i}" for i in range(150)]
+
+        def page_length(resources: int) -> int:
+            page = simulation.simulate_custom_policy(
+                ctx,
+                policy_input_list=[document],
+                action_names=actions,
+                resource_arns=[f"arn:aws:s3:::b{i}/k" for i in range(resources)],
+                max_items=100,
+            )
+            assert page.is_truncated
+            return len(page.items)
+
+        assert simulation.MAX_STATEMENT_EVALUATIONS_PER_PAGE == 100_000
+        # 10 resources times 500 statements: 5,000 checks an action, 20 actions (not the 100 asked for,
+        # nor the 100 that 1,000 evaluations would allow).
+        assert page_length(10) == 20
+        assert page_length(1) == 100  # 200 would fit: MaxItems decides
+        assert page_length(400) == 1  # one action passes the budget alone: still one a page
+        few = simulation.simulate_custom_policy(
+            ctx, policy_input_list=[f.document(f.allow())], action_names=actions, max_items=100
+        )
+        assert len(few.items) == 100
+
+    @pytest.mark.parametrize("function", ["custom", "context_keys"])
+    def test_a_caller_without_the_permission_is_refused_before_any_document_is_parsed(
+        self, stranger, monkeypatch, acct, function
+    ):
+        parsed = []
+        monkeypatch.setattr(
+            "policies.documents.parse_policy", lambda *a, **k: parsed.append(a) or pytest.fail("parsed")
+        )
+        with pytest.raises(AccessDeniedError) as denied:
+            if function == "custom":
+                simulation.simulate_custom_policy(
+                    stranger,
+                    policy_input_list=["{"],
+                    permissions_boundary_policy_input_list=["{"],
+                    resource_policy="{",
+                    caller_arn=f"arn:aws:iam::{acct}:user/x",
+                    action_names=["iam:GetUser"],
+                )
+            else:
+                context_keys.get_context_keys_for_custom_policy(stranger, policy_input_list=["{"])
+        assert "is not authorized to perform" in denied.value.message
+        assert parsed == []
+
+    def test_a_principals_simulation_and_keys_authorize_before_parsing_too(self, ctx, stranger, alice):
+        for call in (
+            lambda: simulation.simulate_principal_policy(
+                stranger, policy_source_arn=alice, action_names=["iam:GetUser"], policy_input_list=["{"]
+            ),
+            lambda: context_keys.get_context_keys_for_principal_policy(
+                stranger, policy_source_arn=alice, policy_input_list=["{"]
+            ),
+        ):
+            with pytest.raises(AccessDeniedError):  # was MalformedPolicyDocument
+                call()
+        # The model's checks stay first, as AWS answers them: a ValidationError before AccessDenied.
+        with pytest.raises(ValidationError):
+            simulation.simulate_custom_policy(
+                stranger,
+                policy_input_list=["{"],
+                permissions_boundary_policy_input_list=["{", "{"],
+                action_names=["iam:GetUser"],
+            )
+        with pytest.raises(InvalidInputError):
+            simulation.simulate_custom_policy(
+                stranger, policy_input_list=[_padded(70_000), _padded(70_000)], action_names=["iam:GetUser"]
+            )
+
+
+class CharacterTests:
+    """Characters outside XML 1.0's Char are refused where the Query API would echo them."""
+
+    @pytest.mark.parametrize(
+        ("members", "message"),
+        [
+            (
+                {"action_names": ["iam:Get\x01User"]},
+                "ActionNames.member.1 contains the invalid character U+0001.",
+            ),
+            (
+                {"action_names": ["iam:GetUser"], "resource_arns": ["*", "arn:aws:s3:::b/\x1bk"]},
+                "ResourceArns.member.2 contains the invalid character U+001B.",
+            ),
+            (
+                {"action_names": ["iam:GetUser"], "caller_arn": "arn:aws:iam::123456789012:user/\ufffe"},
+                "CallerArn contains the invalid character U+FFFE.",
+            ),
+        ],
+    )
+    def test_control_characters_are_invalid_input(self, ctx, members, message):
+        with pytest.raises(InvalidInputError) as raised:
+            simulation.simulate_custom_policy(ctx, policy_input_list=[f.document(f.allow())], **members)
+        assert raised.value.message == message
+
+    def test_tab_and_characters_beyond_ascii_are_accepted(self, ctx):
+        page = simulation.simulate_custom_policy(
+            ctx,
+            policy_input_list=[f.document(f.allow())],
+            action_names=["iam:Get\tUsér"],
+            resource_arns=["arn:aws:s3:::b/\U0001f600"],
+        )
+        assert _one(page).eval_decision == "allowed"

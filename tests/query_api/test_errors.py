@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from django.test import Client
 
-from iam_portal.query_api import actions
+from iam_portal.query_api import actions, render
 
 from .conftest import Key, send
 
@@ -174,3 +174,36 @@ def test_a_request_over_djangos_field_limit_is_a_400_not_a_500(client):
     response = client.post("/", {"Action": "ListUsers", "Version": "2010-05-08", **fields})
     assert response.status_code == 400
     assert b"<Code>ValidationError</Code>" in response.content
+
+
+class WellFormedXmlTests:
+    """Whatever a member holds, the answer is XML 1.0: characters outside its Char production
+    (control characters, lone surrogates, U+FFFE/U+FFFF) are written as U+FFFD."""
+
+    def test_render_replaces_what_xml_cannot_hold_in_every_member(self):
+        text = "a\x01b\x1f\ud800\ufffe\uffff\tok\u00e9\U0001f600<&>"
+        body = render.success("GetUser", {"User": {"UserName": text, "Tags": [text]}}, "r-1")
+        root = ET.fromstring(body)
+        expected = "a\ufffdb\ufffd\ufffd\ufffd\ufffd\tok\u00e9\U0001f600<&>"
+        assert root.find("aws:GetUserResult/aws:User/aws:UserName", NS).text == expected
+        assert root.find("aws:GetUserResult/aws:User/aws:Tags/aws:member", NS).text == expected
+        failed = render.error("ValidationError", text, 400, "r-2")
+        assert error_of(failed) == ("Sender", "ValidationError", expected)
+
+    def test_a_validation_error_echoing_a_control_character_parses(self, iam):
+        # The Message echoes the value given; botocore could not parse the answer before.
+        with pytest.raises(ClientError) as invalid:
+            iam.simulate_custom_policy(
+                PolicyInputList=['{"Version": "2012-10-17", "Statement": []}'],
+                ActionNames=["iam:GetUser"],
+                ContextEntries=[
+                    {"ContextKeyName": "aws:username", "ContextKeyValues": ["a"], "ContextKeyType": "\x01ip"}
+                ],
+            )
+        error = invalid.value.response["Error"]
+        assert error["Code"] == "ValidationError"
+        assert error["Message"].startswith(
+            "1 validation error detected: Value '\ufffdip' at 'contextEntries.1.member.contextKeyType' "
+            "failed to satisfy constraint: Member must satisfy enum value set: [string, stringList, "
+        )
+        assert status_of(invalid.value) == 400

@@ -332,6 +332,58 @@ class SimulateCustomPolicyTests:
             )
         assert _error(handling)[:2] == (400, "InvalidInput")
 
+    def test_a_control_character_is_invalid_input_in_a_well_formed_answer(self, iam):
+        # It was echoed back as EvalActionName, and botocore could not parse the answer.
+        with pytest.raises(iam.exceptions.InvalidInputException) as control:
+            iam.simulate_custom_policy(PolicyInputList=[NO_DELETE], ActionNames=["iam:Get\x01User"])
+        assert _error(control) == (
+            400,
+            "InvalidInput",
+            "ActionNames.member.1 contains the invalid character U+0001.",
+        )
+        with pytest.raises(iam.exceptions.InvalidInputException) as arn:
+            iam.simulate_custom_policy(
+                PolicyInputList=[NO_DELETE],
+                ActionNames=["iam:GetUser"],
+                ResourceArns=["arn:aws:s3:::b/\x7f\x0b"],
+            )
+        assert _error(arn)[2] == "ResourceArns.member.1 contains the invalid character U+000B."
+
+    def test_the_documents_given_may_total_131072_characters(self, iam):
+        padded = NO_DELETE + " " * (70_000 - len(NO_DELETE))
+        with pytest.raises(iam.exceptions.InvalidInputException) as over:
+            iam.simulate_custom_policy(
+                PolicyInputList=[padded], ActionNames=["iam:GetUser"], ResourcePolicy=padded
+            )
+        assert _error(over)[2].startswith("The policy documents given total 140000 characters: ")
+        found = iam.simulate_custom_policy(PolicyInputList=[padded], ActionNames=["iam:DeleteUser"])
+        assert found["EvaluationResults"][0]["EvalDecision"] == "explicitDeny"
+
+    def test_many_statements_shorten_the_pages_and_the_paginator_walks_them(self, iam):
+        many = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b{i}/*"}
+                    for i in range(500)
+                ],
+            }
+        )
+        actions = [f"s3:GetObject{i}" for i in range(45)]
+        resources = [f"arn:aws:s3:::b{i}/k" for i in range(10)]
+        paginator = iam.get_paginator("simulate_custom_policy")
+        pages = list(
+            paginator.paginate(
+                PolicyInputList=[many],
+                ActionNames=actions,
+                ResourceArns=resources,
+                PaginationConfig={"PageSize": 100},
+            )
+        )
+        # 100,000 statement checks a page: 20 actions of 10 resources times 500 statements.
+        assert [len(p["EvaluationResults"]) for p in pages] == [20, 20, 5]
+        assert [r["EvalActionName"] for p in pages for r in p["EvaluationResults"]] == actions
+
 
 class GetContextKeysTests:
     def test_custom_and_principal(self, iam, alice):

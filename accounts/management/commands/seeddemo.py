@@ -34,6 +34,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         started = time.perf_counter()
+        for size in ("users", "groups", "policies", "roles"):
+            if options[size] < 0:
+                raise CommandError(f"--{size} must be 0 or more.")
         try:
             if options["account"]:
                 root = (
@@ -43,6 +46,11 @@ class Command(BaseCommand):
                 )
                 if root is None:
                     raise CommandError(f"No account {options['account']}.")
+                if User.objects.filter(account=root.account, is_root=False).exists():
+                    # Bulk inserts check no quota and would collide with the account's own names.
+                    raise CommandError(
+                        f"Account {options['account']} has IAM users: seeddemo fills empty accounts."
+                    )
             else:
                 password = options["password"] or secrets.token_urlsafe(18)
                 email = options["email"] or f"demo-{secrets.token_hex(4)}@example.com"
