@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .engine.catalog import ACTIONS, lookup_action
-from .engine.matching import compile_string_like, has_wildcard, pattern
+from .engine.catalog import ACTIONS, lookup_action, matching_actions
+from .engine.matching import has_wildcard
 
 MAX_ACTIONS = 1000  # what one simulation takes (policies/api.py MAX_SIMULATED)
 SERVICES: tuple[str, ...] = tuple(sorted(ACTIONS))
@@ -41,10 +41,6 @@ class Expansion:
 def service_actions(service: str) -> tuple[str, ...]:
     """The catalogue's actions of a service ("iam"), as "iam:AddUserToGroup", by name."""
     return tuple(f"{service}:{name}" for name in sorted(ACTIONS.get(service, {})))
-
-
-def _catalogue() -> tuple[str, ...]:
-    return tuple(name for service in SERVICES for name in service_actions(service))
 
 
 def split_names(text: str) -> list[str]:
@@ -82,16 +78,14 @@ def expand_actions(names: Iterable[str], *, limit: int = MAX_ACTIONS) -> Expansi
     return Expansion(tuple(chosen.values()), tuple(patterns))
 
 
-def _expand(name: str) -> list[str]:
+def _expand(name: str) -> tuple[str, ...]:
     service = name.partition(":")[0].lower()
     if service and not has_wildcard(service) and service not in ACTIONS:
         raise ActionNameError(
             f"{name}: wildcards expand only over the catalogued services ({', '.join(SERVICES)}); "
             f"name {service} actions one by one."
         )
-    # The engine's own matching, so a pattern here names what it would match in a policy.
-    matches = compile_string_like(pattern(name.lower()))
-    found = [action for action in _catalogue() if matches(action.lower())]
+    found = matching_actions(name)
     if not found:
         raise ActionNameError(f"{name} matches no action in the catalogue.")
     return found

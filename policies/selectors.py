@@ -143,6 +143,39 @@ def _entity_model(attachment: type[models.Model], field: str) -> type[models.Mod
     return attachment._meta.get_field(field).related_model  # type: ignore[return-value]
 
 
+ENTITY_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|group|role)(/(?:.*/)?)([^/]+)")
+_ENTITY_MODELS = {
+    "user": (UserPolicyAttachment, "user"),
+    "group": (GroupPolicyAttachment, "group"),
+    "role": (RolePolicyAttachment, "role"),
+}
+
+
+def entity_by_arn(
+    account: models.Model, arn: str, kinds: tuple[str, ...] = ("user", "group", "role")
+) -> tuple[models.Model, str] | None:
+    """The IAM user (never the root user), group or role an ARN names in the account, with its kind
+    ("user", "group", "role"); None when the ARN is no ARN of one of `kinds`. NoSuchEntity, as AWS
+    words it for the name, when the account has none, or the ARN is another account's (its entities
+    cannot be seen). Names are unique in any case, but an ARN is case-sensitive."""
+    found = ENTITY_ARN.fullmatch(arn)
+    if found is None or found[2] not in kinds:
+        return None
+    account_id, kind, path, name = found.groups()
+    missing = NoSuchEntityError(f"The {kind} with name {name} cannot be found.")
+    if account_id != account.account_id:
+        raise missing
+    rows = (
+        _entity_model(*_ENTITY_MODELS[kind])
+        .objects.select_related("account")
+        .filter(account=account, path=path, **{f"{kind}_name__lower": name.lower()})
+    )
+    entity = (rows.filter(is_root=False) if kind == "user" else rows).first()
+    if entity is None or getattr(entity, f"{kind}_name") != name:
+        raise missing
+    return entity, kind
+
+
 def _count(rows: QuerySet, group_by: str) -> Coalesce:
     counted = rows.order_by().values(group_by).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

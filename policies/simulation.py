@@ -56,7 +56,6 @@ from accounts.context import RequestContext
 from iam_portal.errors import (
     InvalidInputError,
     MalformedPolicyDocumentError,
-    NoSuchEntityError,
     validation_error,
 )
 from iam_portal.pagination import Page, page_bounds, paginate
@@ -84,7 +83,7 @@ from .models import (
     UserPolicy,
     UserPolicyAttachment,
 )
-from .selectors import ARN_MAX, ARN_MIN, _entity_model
+from .selectors import ARN_MAX, ARN_MIN, ENTITY_ARN, entity_by_arn
 
 EVAL_DECISIONS = {ALLOWED: "allowed", EXPLICIT_DENY: "explicitDeny", IMPLICIT_DENY: "implicitDeny"}
 # The aggregate over an action's resources is the most restrictive decision (AWS's EvaluationResult).
@@ -146,7 +145,6 @@ RESOURCE_HANDLING_OPTIONS = (
 RESOURCE_HANDLING_OPTION_MIN, RESOURCE_HANDLING_OPTION_MAX = 1, 64
 # EvalDecisionDetails keys: the policy types of a cross-account decision.
 IDENTITY_POLICY_DETAIL, RESOURCE_POLICY_DETAIL = "IAM Policy", "Resource Policy"
-PRINCIPAL_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|group|role)(/(?:.*/)?)([^/]+)")
 RESOURCE_ARN = re.compile(r"arn:[^:]+:[^:]*:[^:]*:[^:]*:.+", re.DOTALL)
 ACCOUNT_OWNER = re.compile(r"(\d{12})|arn:aws:iam::(\d{12}):root")  # an account id or its root ARN
 _LAYER_WORDS = {
@@ -442,7 +440,7 @@ def _caller(arn: str | None) -> str | None:
             arn, "callerArn", f"have length between {RESOURCE_NAME_MIN} and {RESOURCE_NAME_MAX}"
         )
     _check_characters(arn, "CallerArn")
-    if PRINCIPAL_ARN.fullmatch(arn) is None:
+    if ENTITY_ARN.fullmatch(arn) is None:
         raise InvalidInputError(f"CallerArn {arn} is not a valid IAM user, group or role ARN.")
     return arn
 
@@ -613,38 +611,13 @@ def _given(document: object, member: str, number: int) -> Policy:
 # --- The principal and its policies --------------------------------------------------------------------
 
 
-_NOT_FOUND = {
-    "user": "The user with name {} cannot be found.",
-    "group": "The group with name {} cannot be found.",
-    "role": "The role with name {} cannot be found.",
-}
-_ENTITY_MODELS = {
-    "user": (UserPolicyAttachment, "user"),
-    "group": (GroupPolicyAttachment, "group"),
-    "role": (RolePolicyAttachment, "role"),
-}
-
-
 def _principal(ctx: RequestContext, arn: str) -> tuple[Model, str]:
-    """The user, group or role the ARN names in the caller's account (NoSuchEntity, as AWS words
-    it for the name, when there is none: another account's entities cannot be seen)."""
-    found = PRINCIPAL_ARN.fullmatch(arn)
+    """The user, group or role the ARN names in the caller's account (NoSuchEntity when there is none:
+    another account's entities cannot be seen)."""
+    found = entity_by_arn(ctx.account, arn)
     if found is None:
         raise InvalidInputError(f"ARN {arn} is not a valid user, group or role ARN.")
-    account_id, kind, path, name = found.groups()
-    missing = NoSuchEntityError(_NOT_FOUND[kind].format(name))
-    if account_id != ctx.account.account_id:
-        raise missing
-    model = _entity_model(*_ENTITY_MODELS[kind])
-    rows = model.objects.select_related("account").filter(
-        account=ctx.account, path=path, **{f"{kind}_name__lower": name.lower()}
-    )
-    if kind == "user":
-        rows = rows.filter(is_root=False)
-    entity = rows.first()
-    if entity is None or getattr(entity, f"{kind}_name") != name:  # ARNs are case-sensitive
-        raise missing
-    return entity, kind
+    return found
 
 
 def _managed(arn: str, policy_name: str, account_id: int | None) -> _Source:

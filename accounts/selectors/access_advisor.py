@@ -35,6 +35,7 @@ from policies.models import (
     UserPolicy,
     UserPolicyAttachment,
 )
+from policies.selectors import entity_by_arn
 
 from .. import arns
 from ..authz import authorize
@@ -76,14 +77,8 @@ SERVICE_NAMES = {
 ARN_MIN, ARN_MAX = 20, 2048  # arnType
 JOB_ID_LENGTH = 36  # jobIDType
 NAMESPACE = re.compile(r"[\w-]{1,64}", re.ASCII)  # serviceNamespaceType
-_ENTITY_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|group|role)(/(?:.*/)?)([^/]+)")
 _POLICY_ARN = re.compile(r"arn:aws:iam::(\d{12}|aws):policy(/(?:.*/)?)([^/]+)")
 _SESSION_ARN = re.compile(r"arn:aws:sts::\d{12}:assumed-role/([^/]+)/.+")
-_NOT_FOUND = {
-    "user": "The user with name {} cannot be found.",
-    "group": "The group with name {} cannot be found.",
-    "role": "The role with name {} cannot be found.",
-}
 USER, ROLE, GROUP = "USER", "ROLE", "GROUP"
 
 
@@ -232,33 +227,17 @@ def subject_for(account: Account, arn: str) -> Subject:
     """The entity an Arn names in the account, with its permissions policies (NoSuchEntity, or
     InvalidInput for an ARN that names no user, group, role or managed policy). Boundaries are not
     read: AWS's report "only applies permissions policy logic"."""
-    found = _ENTITY_ARN.fullmatch(arn)
+    found = entity_by_arn(account, arn)
     if found is not None:
-        account_id, kind, path, name = found.groups()
-        missing = NoSuchEntityError(_NOT_FOUND[kind].format(name))
-        if account_id != account.account_id:
-            raise missing
-        if kind == "user":
-            return _user_subject(account, path, name, missing)
-        if kind == "group":
-            return _group_subject(account, path, name, missing)
-        return _role_subject(account, path, name, missing)
+        entity, kind = found
+        return {"user": _user_subject, "group": _group_subject, "role": _role_subject}[kind](entity)
     found = _POLICY_ARN.fullmatch(arn)
     if found is not None:
         return _policy_subject(account, arn, found.group(1))
     raise InvalidInputError(f"ARN {arn} is not valid.")
 
 
-def _named(rows: Any, field_name: str, name: str, path: str, missing: NoSuchEntityError) -> Any:
-    entity = rows.filter(**{f"{field_name}__lower": name.lower()}, path=path).first()
-    if entity is None or getattr(entity, field_name) != name:  # ARNs are case-sensitive
-        raise missing
-    return entity
-
-
-def _user_subject(account: Account, path: str, name: str, missing: NoSuchEntityError) -> Subject:
-    users = User.objects.select_related("account").filter(account=account, is_root=False)
-    user = _named(users, "user_name", name, path, missing)
+def _user_subject(user: User) -> Subject:
     documents = list(UserPolicy.objects.filter(user=user).values_list("document", flat=True))
     documents += GroupPolicy.objects.filter(group__memberships__user=user).values_list("document", flat=True)
     documents += _default_documents(
@@ -268,10 +247,7 @@ def _user_subject(account: Account, path: str, name: str, missing: NoSuchEntityE
     return Subject(user.arn, "user", documents, [_user_actor(user)])
 
 
-def _group_subject(account: Account, path: str, name: str, missing: NoSuchEntityError) -> Subject:
-    group = _named(
-        Group.objects.select_related("account").filter(account=account), "group_name", name, path, missing
-    )
+def _group_subject(group: Group) -> Subject:
     documents = list(GroupPolicy.objects.filter(group=group).values_list("document", flat=True))
     documents += _default_documents(
         Q(policy__in=GroupPolicyAttachment.objects.filter(group=group).values("policy"))
@@ -279,15 +255,12 @@ def _group_subject(account: Account, path: str, name: str, missing: NoSuchEntity
     members = User.objects.filter(memberships__group=group).order_by("user_name", "pk")
     actors = []
     for user in members:
-        user.account = account  # the ARN needs the account id: no query per member
+        user.account = group.account  # the ARN needs the account id: no query per member
         actors.append(_user_actor(user))
     return Subject(group.arn, "group", documents, actors)
 
 
-def _role_subject(account: Account, path: str, name: str, missing: NoSuchEntityError) -> Subject:
-    role = _named(
-        Role.objects.select_related("account").filter(account=account), "role_name", name, path, missing
-    )
+def _role_subject(role: Role) -> Subject:
     documents = list(RolePolicy.objects.filter(role=role).values_list("document", flat=True))
     documents += _default_documents(
         Q(policy__in=RolePolicyAttachment.objects.filter(role=role).values("policy"))

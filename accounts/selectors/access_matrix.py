@@ -34,7 +34,7 @@ from functools import cached_property, lru_cache
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
-from iam_portal.errors import InvalidInputError, NoSuchEntityError, validation_error
+from iam_portal.errors import InvalidInputError, validation_error
 from iam_portal.pagination import Page, paginate
 from policies.engine import (
     ALLOWED,
@@ -47,10 +47,9 @@ from policies.engine import (
     Request,
     parse_policy,
 )
-from policies.engine.catalog import ACTIONS, CATALOGUED_SERVICES, lookup_action
+from policies.engine.catalog import ACTIONS, CATALOGUE, CATALOGUED_SERVICES, lookup_action, matching_actions
 from policies.engine.document import Statement
 from policies.engine.evaluate import ALWAYS_ALLOWED_ACTIONS, BOUNDARY, IDENTITY, normalize_context
-from policies.engine.matching import action_matcher
 from policies.engine.variables import Template, Variable
 from policies.models import (
     GroupPolicy,
@@ -61,6 +60,7 @@ from policies.models import (
     UserPolicy,
     UserPolicyAttachment,
 )
+from policies.selectors import entity_by_arn
 
 from .. import arns
 from ..authz import authorize, resource_tag_context
@@ -83,11 +83,6 @@ ARN_MIN, ARN_MAX = 1, 2048  # IAM's ResourceNameType ("*" or an ARN)
 CONTEXT_KEY_MIN, CONTEXT_KEY_MAX = 5, 256  # IAM's ContextKeyNameType
 _ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?_\-]+")
 _CONTEXT_KEY = re.compile(r"[A-Za-z0-9.\-_]+:\S+")
-PRINCIPAL_ARN = re.compile(r"arn:aws:iam::(\d{12}):(user|role)(/(?:.*/)?)([^/]+)")
-# Every catalogued action, canonical spelling, by service then name.
-CATALOGUE: tuple[str, ...] = tuple(
-    f"{service}:{name}" for service in sorted(ACTIONS) for name in sorted(ACTIONS[service])
-)
 
 
 # --- Answers -------------------------------------------------------------------------------------------
@@ -526,8 +521,7 @@ def expand_action(action: object) -> tuple[str, ...]:
         )
     service = action.split(":", 1)[0].lower()
     if "*" in action or "?" in action:
-        matcher = action_matcher([action])
-        found = tuple(a for a in CATALOGUE if matcher(a.lower()))
+        found = matching_actions(action)
         if not found:
             raise InvalidInputError(
                 f"Action pattern {action} matches no action of the catalogue "
@@ -761,9 +755,6 @@ def _possible_grants(
     return _grants(graph, principal, Decision(IMPLICIT_DENY, IDENTITY, matched, ()), "Allow")
 
 
-_NOT_FOUND = {USER: "The user with name {} cannot be found.", ROLE: "The role with name {} cannot be found."}
-
-
 def _principal(ctx: RequestContext, arn: object) -> tuple[User | Role, str]:
     """The user or role the ARN names in the caller's account (NoSuchEntity otherwise: another
     account's principals cannot be seen)."""
@@ -771,21 +762,8 @@ def _principal(ctx: RequestContext, arn: object) -> tuple[User | Role, str]:
         raise validation_error(arn, "principalArn", "not be null")
     if not 20 <= len(arn) <= ARN_MAX:
         raise validation_error(arn, "principalArn", f"have length between 20 and {ARN_MAX}")
-    found = PRINCIPAL_ARN.fullmatch(arn)
+    found = entity_by_arn(ctx.account, arn, kinds=("user", "role"))
     if found is None:
         raise InvalidInputError(f"ARN {arn} is not a valid user or role ARN.")
-    account_id, kind_word, path, name = found.groups()
-    kind = USER if kind_word == "user" else ROLE
-    missing = NoSuchEntityError(_NOT_FOUND[kind].format(name))
-    if account_id != ctx.account.account_id:
-        raise missing
-    if kind == USER:
-        rows = User.objects.filter(
-            account=ctx.account, is_root=False, path=path, user_name__lower=name.lower()
-        )
-    else:
-        rows = Role.objects.filter(account=ctx.account, path=path, role_name__lower=name.lower())
-    entity = rows.select_related("account").first()
-    if entity is None or (entity.user_name if kind == USER else entity.role_name) != name:  # type: ignore[union-attr]
-        raise missing  # ARNs are case-sensitive
-    return entity, kind
+    entity, kind = found
+    return entity, USER if kind == "user" else ROLE  # type: ignore[return-value]

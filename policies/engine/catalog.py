@@ -473,6 +473,21 @@ _GLOBAL_TAG_KEY_PREFIX_INDEX: dict[str, str] = {
 }
 
 
+# Every catalogued action, canonical spelling, by service then name.
+CATALOGUE: tuple[str, ...] = tuple(
+    f"{service}:{name}" for service in sorted(ACTIONS) for name in sorted(ACTIONS[service])
+)
+
+
+def matching_actions(action_pattern: str) -> tuple[str, ...]:
+    """The catalogued actions an action pattern (`*`, `?`) matches, in CATALOGUE order: the engine's
+    own matching, so the pattern names what it would match in a policy's Action."""
+    from .matching import compile_string_like, pattern  # matching is the engine's, catalogue is data
+
+    matches = compile_string_like(pattern(action_pattern.lower()))
+    return tuple(action for action in CATALOGUE if matches(action.lower()))
+
+
 def is_known_service(prefix: str) -> bool:
     """Return True if ``prefix`` (case-insensitive) is a service this catalogue covers (iam, sts)."""
     return prefix.lower() in CATALOGUED_SERVICES
